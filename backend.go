@@ -1,0 +1,179 @@
+package lsgd
+
+import "fmt"
+
+// Backend runs the per-row kernels of a fit on one device. The optimizer's
+// control logic (step sizes, schedules, stopping, divergence) lives above
+// it, in Fit, written once; a backend only moves data and does arithmetic.
+//
+// The coefficient vector of a fit lives in "table space": it has one entry
+// per table column plus one for the intercept (p = Cols+1, the intercept
+// last). The entry at the target column is held fixed (−1 while fitting,
+// 0 for a power-iteration step), so the residual of row i is
+//
+//	r_i = Σ_j x_ij·θ_j + θ_p−1
+//
+// over all columns j of the (standardized) table.
+type Backend interface {
+	// Name is "cpu" or "gpu".
+	Name() string
+	// Device describes the device in a few words (CPU model and threads,
+	// GL renderer).
+	Device() string
+	// Precision is the storage and accumulation precision of the data.
+	Precision() Precision
+	// Load makes the table resident on the device (uploads it once).
+	// With inPlace the backend may keep t's storage and modify it
+	// (Standardize rewrites it); otherwise t is left untouched.
+	Load(t *Table, inPlace bool) (Data, error)
+	// Close releases the device.
+	Close() error
+}
+
+// Slot names one of the vectors of length p that a Data keeps for the
+// optimizer.
+type Slot int
+
+const (
+	// Theta is the current iterate θ.
+	Theta Slot = iota
+	// Look is the point the gradient is evaluated at by Nesterov's method
+	// (θ plus momentum); for other methods it is unused.
+	Look
+	// Grad is the last gradient computed by Gradient.
+	Grad
+	// M1 is the first moment (momentum velocity, Adam's m).
+	M1
+	// M2 is the second moment (RMSprop's and Adam's v).
+	M2
+)
+
+var slotNames = [...]string{"theta", "look", "grad", "m1", "m2"}
+
+func (s Slot) String() string {
+	if s >= 0 && int(s) < len(slotNames) {
+		return slotNames[s]
+	}
+	return fmt.Sprintf("slot(%d)", int(s))
+}
+
+// Rows selects the rows a gradient is taken over: rows Lo…Hi−1 of the table,
+// or, with Shuffled, the rows order[Lo…Hi−1] of the permutation last given
+// to SetOrder.
+type Rows struct {
+	Lo, Hi   int
+	Shuffled bool
+}
+
+// Len is the number of rows selected.
+func (r Rows) Len() int { return r.Hi - r.Lo }
+
+// Data is a table resident on a device together with the optimizer's state
+// vectors (see Slot). Methods are called from one goroutine at a time.
+// Kernels may be asynchronous: only Moments, Vector and Status return
+// numbers, and they are the only calls that wait for the device.
+type Data interface {
+	Rows() int
+	Cols() int
+
+	// Moments returns, for every column j, its mean and its scale: the
+	// root-mean-square deviation from the mean (center) or from zero
+	// (!center), over all rows, of the data as currently stored.
+	Moments(center bool) (mean, scale []float64, err error)
+
+	// Standardize rewrites every value in place: x_ij ← (x_ij − shift_j)·mul_j.
+	Standardize(shift, mul []float64) error
+
+	// Init sets the constant vectors and resets the state: Theta = Look =
+	// theta, Grad = M1 = M2 = 0, restart counters to zero. mask_j ∈ {0, 1}
+	// multiplies gradient component j (0 holds θ_j fixed: the target, and
+	// the intercept of a fit without one); ridge_j ≥ 0 is the L2 weight of
+	// θ_j. All three have length Cols()+1.
+	Init(theta, mask, ridge []float64) error
+
+	// SetVector overwrites one state vector (length Cols()+1).
+	SetVector(s Slot, v []float64) error
+	// Vector reads one state vector into dst (length Cols()+1).
+	Vector(s Slot, dst []float64) error
+
+	// SetOrder gives the row permutation that Rows{Shuffled: true} indexes
+	// (a permutation of 0…Rows()−1).
+	SetOrder(order []int32) error
+
+	// Gradient evaluates, at the point in slot at and over the m selected
+	// rows, the residuals r_i = x̃_i·v and stores into Grad
+	//
+	//	g_j = mask_j·(2/m)·Σ_i r_i·x̃_ij + 2·ridge_j·v_j
+	//
+	// where x̃_i is row i with a 1 appended for the intercept. It records
+	// loss = (1/m)·Σ r_i² + Σ_j ridge_j·v_j² and ‖g‖² for Status. Nothing
+	// is read back.
+	Gradient(at Slot, rows Rows) error
+
+	// Step applies one optimizer update (see Step and State.Apply) using the
+	// gradient in Grad.
+	Step(s Step) error
+
+	// Status reads back the few numbers the control loop needs and resets
+	// the sums in it.
+	Status() (Status, error)
+
+	// Release frees the device memory.
+	Release() error
+}
+
+// Method is an optimizer's update rule.
+type Method int
+
+const (
+	// GD is plain gradient descent: θ ← θ − α·g.
+	GD Method = iota
+	// Momentum is Polyak's heavy ball: v ← β·v + g; θ ← θ − α·v.
+	Momentum
+	// Nesterov is Nesterov's accelerated gradient with the gradient taken at
+	// the look-ahead point, optionally with adaptive restart.
+	Nesterov
+	// RMSprop: s ← ρ·s + (1−ρ)·g²; θ ← θ − α·g/(√s + ε).
+	RMSprop
+	// Adam: m ← β₁m + (1−β₁)g; v ← β₂v + (1−β₂)g²;
+	// θ ← θ − α·(m/c₁)/(√(v/c₂) + ε) with c₁ = 1−β₁ᵗ, c₂ = 1−β₂ᵗ.
+	Adam
+)
+
+var methodNames = [...]string{"gd", "momentum", "nesterov", "rmsprop", "adam"}
+
+func (m Method) String() string {
+	if m >= 0 && int(m) < len(methodNames) {
+		return methodNames[m]
+	}
+	return fmt.Sprintf("method(%d)", int(m))
+}
+
+// Step is one optimizer update with every per-step constant computed on the
+// host, so a device kernel applies it without branching on history.
+type Step struct {
+	Method Method
+	LR     float64 // step size α
+	// Beta is the momentum β (Momentum, Nesterov), the decay ρ (RMSprop) or
+	// β₁ (Adam). For Nesterov a negative Beta selects the schedule
+	// β = k/(k+3), k counting steps since the last restart.
+	Beta  float64
+	Beta2 float64 // Adam's β₂
+	Eps   float64 // RMSprop's and Adam's ε
+	Bias1 float64 // Adam: 1−β₁ᵗ
+	Bias2 float64 // Adam: 1−β₂ᵗ
+	// Restart enables Nesterov's gradient restart (O'Donoghue & Candès):
+	// when g·(θ_new − θ_old) > 0 the momentum is dropped and k reset.
+	Restart bool
+}
+
+// Status is the small readback of a Data: the values of the last Gradient
+// call, sums since the previous Status call, and counters.
+type Status struct {
+	Loss       float64 // loss of the last Gradient call
+	GradNorm2  float64 // ‖g‖² of the last Gradient call
+	ParamNorm2 float64 // ‖θ‖² over the free entries (mask 1) after the last Step
+	LossSum    float64 // Σ loss over the Gradient calls since the last Status
+	Count      int     // number of Gradient calls since the last Status
+	Restarts   int     // Nesterov restarts since Init
+}

@@ -1,0 +1,418 @@
+package cpu
+
+import (
+	"fmt"
+	"math"
+	"runtime"
+	"sync"
+	"sync/atomic"
+
+	"github.com/lsgd/lsgd"
+)
+
+// ChunkRows is the number of rows whose partial sums are kept apart before
+// the fixed-order merge. Chunk boundaries depend only on the row range, never
+// on the number of threads, so every GOMAXPROCS gives the same bits.
+const ChunkRows = 4096
+
+// blockRows is how many rows a float32 kernel call accumulates in float32
+// before the sums are added into the chunk's float64 partials.
+const blockRows = 256
+
+// Options configures the fast CPU backend.
+type Options struct {
+	Precision lsgd.Precision // storage and kernel precision (default F64)
+	Threads   int            // worker goroutines; 0 means GOMAXPROCS
+	Portable  bool           // use the portable Go kernels even where vector kernels exist
+}
+
+// Fast is the multi-core CPU backend.
+type Fast struct{ opt Options }
+
+var _ lsgd.Backend = (*Fast)(nil)
+
+// New returns the fast CPU backend.
+func New(opt Options) *Fast {
+	if opt.Threads <= 0 {
+		opt.Threads = runtime.GOMAXPROCS(0)
+	}
+	return &Fast{opt: opt}
+}
+
+func (b *Fast) Name() string              { return "cpu" }
+func (b *Fast) Precision() lsgd.Precision { return b.opt.Precision }
+func (b *Fast) Close() error              { return nil }
+
+// Device names the CPU, the thread count and the kernel in use.
+func (b *Fast) Device() string {
+	return fmt.Sprintf("%s, %d threads, %s %s kernel", cpuName(), b.opt.Threads,
+		b.opt.Precision, b.kernelName())
+}
+
+func (b *Fast) kernelName() string {
+	if b.opt.Portable || !haveVector(b.opt.Precision) {
+		return "portable"
+	}
+	return vectorName
+}
+
+// Load makes the table resident: float64 tables are kept in place when
+// inPlace and the precision matches, otherwise copied (and rounded to
+// float32 for F32).
+func (b *Fast) Load(t *lsgd.Table, inPlace bool) (lsgd.Data, error) {
+	if err := t.Check(); err != nil {
+		return nil, err
+	}
+	if !inPlace || t.Precision() != b.opt.Precision {
+		t = t.Clone(b.opt.Precision)
+	}
+	if t.F32 != nil {
+		for i, v := range t.F32 {
+			if math.IsInf(float64(v), 0) {
+				r, c := i/t.Stride, i%t.Stride
+				return nil, fmt.Errorf("%s: row %d, column %q: value overflows float32 (|x| > 3.4e38); use --precision f64",
+					srcName(t), r+1, t.Name(c))
+			}
+		}
+	}
+	p := t.Cols + 1
+	nchunks := (t.Rows + ChunkRows - 1) / ChunkRows
+	d := &fastData{
+		b: b, t: t, p: p,
+		st:      lsgd.NewState(make([]float64, p), make([]float64, p)),
+		ridge:   make([]float64, p),
+		partial: make([]float64, nchunks*(p+1)),
+	}
+	d.vec = !b.opt.Portable && haveVector(b.opt.Precision)
+	d.workers = make([]worker, b.opt.Threads)
+	for w := range d.workers {
+		d.workers[w].g64 = make([]float64, p)
+		d.workers[w].g32 = make([]float32, p)
+		d.workers[w].w32 = make([]float32, p)
+	}
+	return d, nil
+}
+
+func srcName(t *lsgd.Table) string {
+	if t.Source == "" {
+		return "table"
+	}
+	return t.Source
+}
+
+type worker struct {
+	g64     []float64
+	g32     []float32
+	w32     []float32
+	gather  []float64
+	gather3 []float32
+}
+
+type fastData struct {
+	b       *Fast
+	t       *lsgd.Table
+	p       int
+	vec     bool
+	st      *lsgd.State
+	ridge   []float64
+	order   []int32
+	stat    lsgd.Status
+	partial []float64 // per chunk: p gradient sums then Σr²
+	workers []worker
+	w32     []float32 // the evaluation point rounded to float32
+}
+
+func (d *fastData) Rows() int { return d.t.Rows }
+func (d *fastData) Cols() int { return d.t.Cols }
+
+// parallel runs fn(worker, chunk) for chunks 0…n−1 on the workers, handing
+// chunks out dynamically. fn must write only to chunk-indexed or
+// worker-indexed storage.
+func (d *fastData) parallel(n int, fn func(w *worker, chunk int)) {
+	nw := min(len(d.workers), n)
+	if nw <= 1 {
+		for c := 0; c < n; c++ {
+			fn(&d.workers[0], c)
+		}
+		return
+	}
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	wg.Add(nw)
+	for w := 0; w < nw; w++ {
+		go func(wk *worker) {
+			defer wg.Done()
+			for {
+				c := int(next.Add(1) - 1)
+				if c >= n {
+					return
+				}
+				fn(wk, c)
+			}
+		}(&d.workers[w])
+	}
+	wg.Wait()
+}
+
+func (d *fastData) Moments(center bool) (mean, scale []float64, err error) {
+	t := d.t
+	c := t.Cols
+	nchunks := (t.Rows + ChunkRows - 1) / ChunkRows
+	part := make([]float64, nchunks*c)
+	mean = make([]float64, c)
+	if center {
+		d.parallel(nchunks, func(_ *worker, k int) {
+			s := part[k*c : (k+1)*c]
+			clear(s)
+			lo, hi := k*ChunkRows, min((k+1)*ChunkRows, t.Rows)
+			for i := lo; i < hi; i++ {
+				if t.F32 != nil {
+					for j, v := range t.F32[i*t.Stride : i*t.Stride+c] {
+						s[j] += float64(v)
+					}
+				} else {
+					for j, v := range t.F64[i*t.Stride : i*t.Stride+c] {
+						s[j] += v
+					}
+				}
+			}
+		})
+		for k := 0; k < nchunks; k++ {
+			for j := 0; j < c; j++ {
+				mean[j] += part[k*c+j]
+			}
+		}
+		for j := range mean {
+			mean[j] /= float64(t.Rows)
+		}
+	}
+	d.parallel(nchunks, func(_ *worker, k int) {
+		s := part[k*c : (k+1)*c]
+		clear(s)
+		lo, hi := k*ChunkRows, min((k+1)*ChunkRows, t.Rows)
+		for i := lo; i < hi; i++ {
+			if t.F32 != nil {
+				for j, v := range t.F32[i*t.Stride : i*t.Stride+c] {
+					e := float64(v) - mean[j]
+					s[j] += e * e
+				}
+			} else {
+				for j, v := range t.F64[i*t.Stride : i*t.Stride+c] {
+					e := v - mean[j]
+					s[j] += e * e
+				}
+			}
+		}
+	})
+	scale = make([]float64, c)
+	for k := 0; k < nchunks; k++ {
+		for j := 0; j < c; j++ {
+			scale[j] += part[k*c+j]
+		}
+	}
+	for j := range scale {
+		scale[j] = math.Sqrt(scale[j] / float64(t.Rows))
+	}
+	return mean, scale, nil
+}
+
+func (d *fastData) Standardize(shift, mul []float64) error {
+	t := d.t
+	c := t.Cols
+	if len(shift) != c || len(mul) != c {
+		return fmt.Errorf("cpu: standardize wants %d shifts and multipliers", c)
+	}
+	nchunks := (t.Rows + ChunkRows - 1) / ChunkRows
+	d.parallel(nchunks, func(_ *worker, k int) {
+		lo, hi := k*ChunkRows, min((k+1)*ChunkRows, t.Rows)
+		for i := lo; i < hi; i++ {
+			if t.F32 != nil {
+				r := t.F32[i*t.Stride : i*t.Stride+c]
+				for j := range r {
+					r[j] = float32((float64(r[j]) - shift[j]) * mul[j])
+				}
+			} else {
+				r := t.F64[i*t.Stride : i*t.Stride+c]
+				for j := range r {
+					r[j] = (r[j] - shift[j]) * mul[j]
+				}
+			}
+		}
+	})
+	return nil
+}
+
+func (d *fastData) Init(theta, mask, ridge []float64) error {
+	if err := checkLen(d.p, theta, mask, ridge); err != nil {
+		return err
+	}
+	d.st = lsgd.NewState(theta, mask)
+	d.ridge = append(d.ridge[:0], ridge...)
+	d.stat = lsgd.Status{}
+	return nil
+}
+
+func (d *fastData) SetVector(s lsgd.Slot, v []float64) error {
+	if err := checkLen(d.p, v); err != nil {
+		return err
+	}
+	copy(d.st.Slot(s), v)
+	return nil
+}
+
+func (d *fastData) Vector(s lsgd.Slot, dst []float64) error {
+	if err := checkLen(d.p, dst); err != nil {
+		return err
+	}
+	copy(dst, d.st.Slot(s))
+	return nil
+}
+
+func (d *fastData) SetOrder(order []int32) error {
+	if len(order) != d.t.Rows {
+		return fmt.Errorf("cpu: order has %d entries, want %d", len(order), d.t.Rows)
+	}
+	d.order = append(d.order[:0], order...)
+	return nil
+}
+
+// Gradient computes the fused residual and gradient pass over the selected
+// rows: every chunk of ChunkRows rows reads each row once, forms its
+// residual and accumulates r·x into the chunk's partial sums; the partials
+// are then merged in chunk order.
+func (d *fastData) Gradient(at lsgd.Slot, rows lsgd.Rows) error {
+	if err := checkRows(rows, d.t.Rows, d.order); err != nil {
+		return err
+	}
+	v := d.st.Slot(at)
+	p := d.p
+	if d.t.F32 != nil {
+		if d.w32 == nil {
+			d.w32 = make([]float32, p)
+		}
+		for j := range v {
+			d.w32[j] = float32(v[j])
+		}
+	}
+	nchunks := (rows.Len() + ChunkRows - 1) / ChunkRows
+	d.parallel(nchunks, func(w *worker, k int) {
+		lo := rows.Lo + k*ChunkRows
+		hi := min(lo+ChunkRows, rows.Hi)
+		part := d.partial[k*(p+1) : (k+1)*(p+1)]
+		clear(part)
+		if d.t.F32 != nil {
+			d.chunk32(w, part, lo, hi, rows.Shuffled)
+		} else {
+			d.chunk64(w, part, v, lo, hi, rows.Shuffled)
+		}
+	})
+	// Fixed-order merge of the chunk partials.
+	g := d.st.Grad
+	clear(g)
+	loss := 0.0
+	for k := 0; k < nchunks; k++ {
+		part := d.partial[k*(p+1) : (k+1)*(p+1)]
+		for j := 0; j < p; j++ {
+			g[j] += part[j]
+		}
+		loss += part[p]
+	}
+	m := float64(rows.Len())
+	gn := 0.0
+	for j := range g {
+		g[j] = d.st.Mask[j]*(2/m)*g[j] + 2*d.ridge[j]*v[j]
+		gn += g[j] * g[j]
+	}
+	loss /= m
+	for j := range v {
+		loss += d.ridge[j] * v[j] * v[j]
+	}
+	d.stat.Loss, d.stat.GradNorm2 = loss, gn
+	d.stat.LossSum += loss
+	d.stat.Count++
+	return nil
+}
+
+// chunk64 accumulates rows lo…hi−1 into part (p gradient sums, then Σr²).
+func (d *fastData) chunk64(w *worker, part, v []float64, lo, hi int, shuffled bool) {
+	t := d.t
+	c, s := t.Cols, t.Stride
+	x := t.F64
+	if shuffled {
+		if len(w.gather) < ChunkRows*c {
+			w.gather = make([]float64, ChunkRows*c)
+		}
+		for k := lo; k < hi; k++ {
+			i := int(d.order[k])
+			copy(w.gather[(k-lo)*c:(k-lo+1)*c], x[i*s:i*s+c])
+		}
+		x, s, lo, hi = w.gather, c, 0, hi-lo
+	}
+	g := w.g64[:c]
+	clear(g)
+	sr, srr := d.kernel64(x[lo*s:], hi-lo, c, s, v[:c], v[c], g)
+	for j := 0; j < c; j++ {
+		part[j] += g[j]
+	}
+	part[c] += sr
+	part[c+1] += srr
+}
+
+// chunk32 accumulates rows lo…hi−1 of a float32 table, blockRows rows per
+// float32 kernel call, each call's sums added into the float64 partials.
+func (d *fastData) chunk32(w *worker, part []float64, lo, hi int, shuffled bool) {
+	t := d.t
+	c, s := t.Cols, t.Stride
+	x := t.F32
+	if shuffled {
+		if len(w.gather3) < ChunkRows*c {
+			w.gather3 = make([]float32, ChunkRows*c)
+		}
+		for k := lo; k < hi; k++ {
+			i := int(d.order[k])
+			copy(w.gather3[(k-lo)*c:(k-lo+1)*c], x[i*s:i*s+c])
+		}
+		x, s, lo, hi = w.gather3, c, 0, hi-lo
+	}
+	g := w.g32[:c]
+	wv := d.w32
+	for b := lo; b < hi; b += blockRows {
+		e := min(b+blockRows, hi)
+		clear(g)
+		sr, srr := d.kernel32(x[b*s:], e-b, c, s, wv[:c], wv[c], g)
+		for j := 0; j < c; j++ {
+			part[j] += float64(g[j])
+		}
+		part[c] += float64(sr)
+		part[c+1] += float64(srr)
+	}
+}
+
+func (d *fastData) kernel64(x []float64, n, c, s int, w []float64, b float64, g []float64) (float64, float64) {
+	if d.vec {
+		return gradVec64(x, n, c, s, w, b, g)
+	}
+	return gradPortable64(x, n, c, s, w, b, g)
+}
+
+func (d *fastData) kernel32(x []float32, n, c, s int, w []float32, b float32, g []float32) (float32, float32) {
+	if d.vec {
+		return gradVec32(x, n, c, s, w, b, g)
+	}
+	return gradPortable32(x, n, c, s, w, b, g)
+}
+
+func (d *fastData) Step(s lsgd.Step) error {
+	d.st.Apply(s)
+	d.stat.ParamNorm2 = d.st.ParamNorm2()
+	d.stat.Restarts = d.st.Restarts
+	return nil
+}
+
+func (d *fastData) Status() (lsgd.Status, error) {
+	s := d.stat
+	d.stat.LossSum, d.stat.Count = 0, 0
+	return s, nil
+}
+
+func (d *fastData) Release() error { d.t = nil; return nil }

@@ -1,0 +1,199 @@
+package cpu
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/lsgd/lsgd"
+)
+
+// Reference is the float64 reference backend: plain loops, one goroutine,
+// no blocking. It is slow and obviously right.
+type Reference struct{}
+
+var _ lsgd.Backend = Reference{}
+
+// NewReference returns the float64 reference backend.
+func NewReference() Reference { return Reference{} }
+
+func (Reference) Name() string              { return "cpu" }
+func (Reference) Device() string            { return "CPU float64 reference (1 thread)" }
+func (Reference) Precision() lsgd.Precision { return lsgd.F64 }
+func (Reference) Close() error              { return nil }
+
+// Load copies t into float64 (or keeps t's storage when inPlace and t is
+// float64).
+func (Reference) Load(t *lsgd.Table, inPlace bool) (lsgd.Data, error) {
+	if err := t.Check(); err != nil {
+		return nil, err
+	}
+	if !inPlace || t.F64 == nil {
+		t = t.Clone(lsgd.F64)
+	}
+	p := t.Cols + 1
+	return &refData{t: t, st: lsgd.NewState(make([]float64, p), make([]float64, p)),
+		ridge: make([]float64, p)}, nil
+}
+
+type refData struct {
+	t     *lsgd.Table
+	st    *lsgd.State
+	ridge []float64
+	order []int32
+	stat  lsgd.Status
+}
+
+func (d *refData) Rows() int { return d.t.Rows }
+func (d *refData) Cols() int { return d.t.Cols }
+
+func (d *refData) row(i int) []float64 {
+	return d.t.F64[i*d.t.Stride : i*d.t.Stride+d.t.Cols]
+}
+
+func (d *refData) Moments(center bool) (mean, scale []float64, err error) {
+	c := d.t.Cols
+	mean, scale = make([]float64, c), make([]float64, c)
+	n := float64(d.t.Rows)
+	if center {
+		for i := 0; i < d.t.Rows; i++ {
+			for j, v := range d.row(i) {
+				mean[j] += v
+			}
+		}
+		for j := range mean {
+			mean[j] /= n
+		}
+	}
+	for i := 0; i < d.t.Rows; i++ {
+		for j, v := range d.row(i) {
+			e := v - mean[j]
+			scale[j] += e * e
+		}
+	}
+	for j := range scale {
+		scale[j] = math.Sqrt(scale[j] / n)
+	}
+	if !center {
+		clear(mean)
+	}
+	return mean, scale, nil
+}
+
+func (d *refData) Standardize(shift, mul []float64) error {
+	for i := 0; i < d.t.Rows; i++ {
+		r := d.row(i)
+		for j := range r {
+			r[j] = (r[j] - shift[j]) * mul[j]
+		}
+	}
+	return nil
+}
+
+func (d *refData) Init(theta, mask, ridge []float64) error {
+	if err := checkLen(d.t.Cols+1, theta, mask, ridge); err != nil {
+		return err
+	}
+	d.st = lsgd.NewState(theta, mask)
+	d.ridge = append(d.ridge[:0], ridge...)
+	d.stat = lsgd.Status{}
+	return nil
+}
+
+func checkLen(p int, vs ...[]float64) error {
+	for _, v := range vs {
+		if len(v) != p {
+			return fmt.Errorf("cpu: vector has length %d, want %d", len(v), p)
+		}
+	}
+	return nil
+}
+
+func (d *refData) SetVector(s lsgd.Slot, v []float64) error {
+	if err := checkLen(d.t.Cols+1, v); err != nil {
+		return err
+	}
+	copy(d.st.Slot(s), v)
+	return nil
+}
+
+func (d *refData) Vector(s lsgd.Slot, dst []float64) error {
+	if err := checkLen(d.t.Cols+1, dst); err != nil {
+		return err
+	}
+	copy(dst, d.st.Slot(s))
+	return nil
+}
+
+func (d *refData) SetOrder(order []int32) error {
+	if len(order) != d.t.Rows {
+		return fmt.Errorf("cpu: order has %d entries, want %d", len(order), d.t.Rows)
+	}
+	d.order = append(d.order[:0], order...)
+	return nil
+}
+
+func (d *refData) Gradient(at lsgd.Slot, rows lsgd.Rows) error {
+	if err := checkRows(rows, d.t.Rows, d.order); err != nil {
+		return err
+	}
+	v := d.st.Slot(at)
+	c := d.t.Cols
+	g := d.st.Grad
+	clear(g)
+	loss := 0.0
+	for k := rows.Lo; k < rows.Hi; k++ {
+		i := k
+		if rows.Shuffled {
+			i = int(d.order[k])
+		}
+		x := d.row(i)
+		r := v[c]
+		for j, xj := range x {
+			r += xj * v[j]
+		}
+		for j, xj := range x {
+			g[j] += r * xj
+		}
+		g[c] += r
+		loss += r * r
+	}
+	m := float64(rows.Len())
+	gn := 0.0
+	for j := range g {
+		g[j] = d.st.Mask[j]*(2/m)*g[j] + 2*d.ridge[j]*v[j]
+		gn += g[j] * g[j]
+	}
+	loss /= m
+	for j := range v {
+		loss += d.ridge[j] * v[j] * v[j]
+	}
+	d.stat.Loss, d.stat.GradNorm2 = loss, gn
+	d.stat.LossSum += loss
+	d.stat.Count++
+	return nil
+}
+
+func checkRows(r lsgd.Rows, n int, order []int32) error {
+	if r.Lo < 0 || r.Hi > n || r.Lo >= r.Hi {
+		return fmt.Errorf("cpu: row range [%d, %d) outside [0, %d) or empty", r.Lo, r.Hi, n)
+	}
+	if r.Shuffled && len(order) != n {
+		return fmt.Errorf("cpu: shuffled rows requested before SetOrder")
+	}
+	return nil
+}
+
+func (d *refData) Step(s lsgd.Step) error {
+	d.st.Apply(s)
+	d.stat.ParamNorm2 = d.st.ParamNorm2()
+	d.stat.Restarts = d.st.Restarts
+	return nil
+}
+
+func (d *refData) Status() (lsgd.Status, error) {
+	s := d.stat
+	d.stat.LossSum, d.stat.Count = 0, 0
+	return s, nil
+}
+
+func (d *refData) Release() error { d.t = nil; return nil }

@@ -1,0 +1,3 @@
+module github.com/lsgd/lsgd
+
+go 1.26.8
