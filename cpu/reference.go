@@ -46,6 +46,9 @@ type refData struct {
 func (d *refData) Rows() int { return d.t.Rows }
 func (d *refData) Cols() int { return d.t.Cols }
 
+// Value returns the stored (standardized) value of row i, column j.
+func (d *refData) Value(i, j int) float64 { return d.t.F64[i*d.t.Stride+j] }
+
 func (d *refData) row(i int) []float64 {
 	return d.t.F64[i*d.t.Stride : i*d.t.Stride+d.t.Cols]
 }

@@ -1,0 +1,18 @@
+package cpu_test
+
+import (
+	"testing"
+
+	"github.com/lsgd/lsgd"
+	"github.com/lsgd/lsgd/compare"
+	"github.com/lsgd/lsgd/cpu"
+)
+
+func TestConformanceReference(t *testing.T) { compare.TestBackend(t, cpu.NewReference()) }
+func TestConformanceFast64(t *testing.T)    { compare.TestBackend(t, cpu.New(cpu.Options{})) }
+func TestConformanceFast32(t *testing.T) {
+	compare.TestBackend(t, cpu.New(cpu.Options{Precision: lsgd.F32}))
+}
+func TestConformancePortable32(t *testing.T) {
+	compare.TestBackend(t, cpu.New(cpu.Options{Precision: lsgd.F32, Portable: true, Threads: 3}))
+}

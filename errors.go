@@ -1,0 +1,73 @@
+package lsgd
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// ErrInput marks errors caused by the user's data or options (exit status 2
+// in the command); test with errors.Is.
+var ErrInput = errors.New("invalid input")
+
+// InputError is an error in the user's input: a bad file, row, column or
+// option. Is(ErrInput) reports true.
+type InputError struct{ Msg string }
+
+func (e *InputError) Error() string        { return e.Msg }
+func (e *InputError) Is(target error) bool { return target == ErrInput }
+
+// inputErrorf returns an *InputError with a formatted message.
+func inputErrorf(format string, args ...any) error {
+	return &InputError{Msg: fmt.Sprintf(format, args...)}
+}
+
+// RankError reports linearly dependent columns.
+type RankError struct {
+	Source  string
+	Columns []string // the columns involved in a dependency
+	Detail  string
+}
+
+func (e *RankError) Error() string {
+	src := e.Source
+	if src != "" {
+		src += ": "
+	}
+	msg := fmt.Sprintf("%scolumns %s are collinear (linearly dependent)", src, strings.Join(quoteAll(e.Columns), ", "))
+	if e.Detail != "" {
+		msg += "; " + e.Detail
+	}
+	return msg + "; drop one of them"
+}
+
+func (e *RankError) Is(target error) bool { return target == ErrInput }
+
+func quoteAll(s []string) []string {
+	q := make([]string, len(s))
+	for i, v := range s {
+		q[i] = fmt.Sprintf("%q", v)
+	}
+	return q
+}
+
+// DivergedError reports that the loss became non-finite or grew.
+type DivergedError struct {
+	Iteration int     // the check at which divergence was seen
+	Loss      float64 // the loss seen then (may be Inf or NaN)
+	Loss0     float64 // the loss at the start
+	Method    string
+	LR        float64 // the step size used
+	StableLR  float64 // the largest stable step size for the method (0 if unknown)
+}
+
+func (e *DivergedError) Error() string {
+	msg := fmt.Sprintf("lsgd: %s diverged by iteration %d (loss went from %.4g to %.4g) with step size %.4g",
+		e.Method, e.Iteration, e.Loss0, e.Loss, e.LR)
+	if e.StableLR > 0 {
+		msg += fmt.Sprintf("; the largest stable step is about %.4g: use --lr auto (1/L) or --lr %.3g", e.StableLR, e.StableLR/2)
+	} else {
+		msg += "; use a smaller --lr"
+	}
+	return msg
+}

@@ -1,0 +1,246 @@
+package lsgd
+
+import (
+	"fmt"
+	"math"
+	"sort"
+	"strings"
+
+	"gonum.org/v1/gonum/mat"
+)
+
+// SolveOptions configure Solve.
+type SolveOptions struct {
+	NoIntercept bool    // fit y = x·θ
+	L2          float64 // λ in MSE + λ‖θ‖² (θ on the original scale)
+}
+
+// Solution is the exact least-squares solution on the original scale.
+type Solution struct {
+	Features  []string  `json:"features"`
+	Coef      []float64 `json:"coef"`
+	Intercept float64   `json:"intercept"`
+	MSE       float64   `json:"mse"`
+	R2        float64   `json:"r2"`
+	Loss      float64   `json:"loss"`
+	Cond      float64   `json:"cond"` // condition number of the standardized design (2-norm, its square for the Gram matrix)
+	Method    string    `json:"method"`
+}
+
+// Solve returns the exact least-squares (or ridge) solution by Householder
+// QR in float64 on the standardized design, followed by one step of
+// iterative refinement. Linearly dependent columns are detected from the
+// singular values of R and reported by name (a *RankError), never turned
+// into huge coefficients.
+func Solve(t *Table, opt SolveOptions) (*Solution, error) {
+	if err := t.Check(); err != nil {
+		return nil, &InputError{Msg: err.Error()}
+	}
+	if opt.L2 < 0 || math.IsNaN(opt.L2) || math.IsInf(opt.L2, 0) {
+		return nil, inputErrorf("L2 penalty must be ≥ 0, got %g", opt.L2)
+	}
+	n := t.Rows
+	feats := t.Features()
+	d := len(feats)
+	q := d
+	if !opt.NoIntercept {
+		q++
+	}
+	if n < q {
+		return nil, inputErrorf("%s: %d rows but %d coefficients to fit: least squares needs at least as many rows as coefficients",
+			srcOf(t), n, q)
+	}
+	// Column statistics in float64, two passes.
+	cols := t.Cols
+	mean, scale := make([]float64, cols), make([]float64, cols)
+	for j := 0; j < cols; j++ {
+		if !opt.NoIntercept {
+			s := 0.0
+			for i := 0; i < n; i++ {
+				s += t.At(i, j)
+			}
+			mean[j] = s / float64(n)
+		}
+		s := 0.0
+		for i := 0; i < n; i++ {
+			e := t.At(i, j) - mean[j]
+			s += e * e
+		}
+		scale[j] = math.Sqrt(s / float64(n))
+	}
+	for _, j := range feats {
+		if scale[j] == 0 || scale[j] <= 16*F64.UnitRoundoff()*math.Abs(mean[j]) {
+			if opt.NoIntercept {
+				if scale[j] == 0 {
+					return nil, inputErrorf("%s: column %q is all zeros: it carries no information; drop it", srcOf(t), t.Name(j))
+				}
+				continue
+			}
+			return nil, inputErrorf("%s: column %q is constant (every row ≈ %.6g): it duplicates the intercept; drop it or use --no-intercept",
+				srcOf(t), t.Name(j), mean[j])
+		}
+	}
+	mul := make([]float64, cols)
+	for j := range mul {
+		mul[j] = 1
+		if scale[j] > 0 {
+			mul[j] = 1 / scale[j]
+		}
+	}
+	tg := t.Target
+	// Design Z (standardized features, then a column of ones), target z,
+	// and for ridge the rows √(n·λ)·mul_j·e_j below.
+	extra := 0
+	if opt.L2 > 0 {
+		extra = d
+	}
+	Z := mat.NewDense(n+extra, q, nil)
+	z := mat.NewVecDense(n+extra, nil)
+	for i := 0; i < n; i++ {
+		for a, j := range feats {
+			Z.Set(i, a, (t.At(i, j)-mean[j])*mul[j])
+		}
+		if !opt.NoIntercept {
+			Z.Set(i, d, 1)
+		}
+		z.SetVec(i, (t.At(i, tg)-mean[tg])*mul[tg])
+	}
+	for a, j := range feats {
+		if extra > 0 {
+			Z.Set(n+a, a, math.Sqrt(float64(n)*opt.L2)*mul[j])
+		}
+	}
+	var qr mat.QR
+	qr.Factorize(Z)
+	var R mat.Dense
+	qr.RTo(&R)
+	Rq := R.Slice(0, q, 0, q)
+	var svd mat.SVD
+	if !svd.Factorize(Rq, mat.SVDThin) {
+		return nil, fmt.Errorf("lsgd: SVD of R failed")
+	}
+	sv := svd.Values(nil)
+	cond := math.Inf(1)
+	if sv[q-1] > 0 {
+		cond = sv[0] / sv[q-1]
+	}
+	if sv[q-1] <= sv[0]*1e-13*math.Sqrt(float64(q)) {
+		var V mat.Dense
+		svd.VTo(&V)
+		names := func(a int) string {
+			if a == d {
+				return "(intercept)"
+			}
+			return t.Name(feats[a])
+		}
+		var groups []string
+		var cols []string
+		for k := q - 1; k >= 0 && sv[k] <= sv[0]*1e-13*math.Sqrt(float64(q)); k-- {
+			big := 0.0
+			for a := 0; a < q; a++ {
+				big = math.Max(big, math.Abs(V.At(a, k)))
+			}
+			var g []string
+			var terms []string
+			for a := 0; a < q; a++ {
+				if v := V.At(a, k); math.Abs(v) >= 0.05*big {
+					g = append(g, names(a))
+					terms = append(terms, fmt.Sprintf("%+.3g·%s", v/big, names(a)))
+				}
+			}
+			sort.Strings(g)
+			cols = append(cols, g...)
+			groups = append(groups, strings.Join(terms, " ")+" ≈ 0")
+		}
+		return nil, &RankError{Source: srcOf(t), Columns: dedupe(cols), Detail: strings.Join(groups, "; ")}
+	}
+	var theta mat.VecDense
+	if err := qr.SolveVecTo(&theta, false, z); err != nil {
+		return nil, fmt.Errorf("lsgd: QR solve: %v", err)
+	}
+	// One step of iterative refinement on the residual.
+	var r, dtheta mat.VecDense
+	r.MulVec(Z, &theta)
+	r.SubVec(z, &r)
+	if err := qr.SolveVecTo(&dtheta, false, &r); err == nil {
+		theta.AddVec(&theta, &dtheta)
+	}
+	sol := &Solution{Features: t.FeatureNames(), Cond: cond, Method: "householder-qr+refinement"}
+	b := 0.0
+	if !opt.NoIntercept {
+		b = theta.AtVec(d)
+	}
+	for a, j := range feats {
+		c := theta.AtVec(a) * mul[j] / mul[tg]
+		sol.Coef = append(sol.Coef, c)
+		b -= theta.AtVec(a) * mul[j] * mean[j]
+	}
+	if !opt.NoIntercept {
+		sol.Intercept = mean[tg] + b/mul[tg]
+	}
+	sol.MSE, sol.R2 = Score(t, sol.Coef, sol.Intercept, !opt.NoIntercept)
+	pen := 0.0
+	for _, c := range sol.Coef {
+		pen += c * c
+	}
+	sol.Loss = sol.MSE + opt.L2*pen
+	return sol, nil
+}
+
+func dedupe(s []string) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, v := range s {
+		if !seen[v] {
+			seen[v] = true
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// Score returns the mean squared error and R² of the model on the table,
+// computed on the original scale in float64. R² is centred with an
+// intercept and uncentred (about zero) without one, as NIST defines it.
+func Score(t *Table, coef []float64, intercept float64, centred bool) (mse, r2 float64) {
+	feats := t.Features()
+	n := float64(t.Rows)
+	ym := 0.0
+	if centred {
+		for i := 0; i < t.Rows; i++ {
+			ym += t.At(i, t.Target)
+		}
+		ym /= n
+	}
+	sse, sst := 0.0, 0.0
+	for i := 0; i < t.Rows; i++ {
+		pred := intercept
+		for a, j := range feats {
+			pred += coef[a] * t.At(i, j)
+		}
+		y := t.At(i, t.Target)
+		e := y - pred
+		sse += e * e
+		sst += (y - ym) * (y - ym)
+	}
+	mse = sse / n
+	if sst > 0 {
+		r2 = 1 - sse/sst
+	}
+	return mse, r2
+}
+
+// Predict returns intercept + x·coef for every row of the table's feature
+// columns (the target column, if any, is ignored).
+func Predict(t *Table, coef []float64, intercept float64) []float64 {
+	feats := t.Features()
+	out := make([]float64, t.Rows)
+	for i := range out {
+		s := intercept
+		for a, j := range feats {
+			s += coef[a] * t.At(i, j)
+		}
+		out[i] = s
+	}
+	return out
+}
