@@ -158,25 +158,56 @@ func Solve(t *Table, opt SolveOptions) (*Solution, error) {
 	if err := qr.SolveVecTo(&theta, false, z); err != nil {
 		return nil, fmt.Errorf("lsgd: QR solve: %v", err)
 	}
-	// One step of iterative refinement on the residual.
-	var r, dtheta mat.VecDense
-	r.MulVec(Z, &theta)
-	r.SubVec(z, &r)
-	if err := qr.SolveVecTo(&dtheta, false, &r); err == nil {
-		theta.AddVec(&theta, &dtheta)
-	}
 	sol := &Solution{Features: t.FeatureNames(), Cond: cond, Method: "householder-qr+refinement"}
-	b := 0.0
-	if !opt.NoIntercept {
-		b = theta.AtVec(d)
+	sol.Coef = make([]float64, d)
+	toOriginal := func(th *mat.VecDense, coef []float64) (b0 float64) {
+		b := 0.0
+		if !opt.NoIntercept {
+			b = th.AtVec(d)
+		}
+		for a, j := range feats {
+			coef[a] = th.AtVec(a) * mul[j] / mul[tg]
+			b -= th.AtVec(a) * mul[j] * mean[j]
+		}
+		return b / mul[tg]
 	}
-	for a, j := range feats {
-		c := theta.AtVec(a) * mul[j] / mul[tg]
-		sol.Coef = append(sol.Coef, c)
-		b -= theta.AtVec(a) * mul[j] * mean[j]
-	}
+	sol.Intercept = toOriginal(&theta, sol.Coef)
 	if !opt.NoIntercept {
-		sol.Intercept = mean[tg] + b/mul[tg]
+		sol.Intercept += mean[tg]
+	}
+	// Iterative refinement on the original scale: residuals from
+	// compensated dot products (accurate to about u·|r| even when the
+	// terms cancel, as they do for polynomial designs), the correction
+	// solved with the same QR factors.
+	dcoef := make([]float64, d)
+	xs := make([]float64, d+2)
+	cs := make([]float64, d+2)
+	for iter := 0; iter < 2; iter++ {
+		r := mat.NewVecDense(n+extra, nil)
+		for i := 0; i < n; i++ {
+			for a, j := range feats {
+				xs[a], cs[a] = t.At(i, j), -sol.Coef[a]
+			}
+			xs[d], cs[d] = 1, -sol.Intercept
+			xs[d+1], cs[d+1] = t.At(i, tg), 1
+			r.SetVec(i, dot2(xs, cs)*mul[tg])
+		}
+		for a := range feats {
+			if extra > 0 {
+				r.SetVec(n+a, -math.Sqrt(float64(n)*opt.L2)*sol.Coef[a]*mul[tg])
+			}
+		}
+		var dth mat.VecDense
+		if err := qr.SolveVecTo(&dth, false, r); err != nil {
+			break
+		}
+		db := toOriginal(&dth, dcoef)
+		for a := range dcoef {
+			sol.Coef[a] += dcoef[a]
+		}
+		if !opt.NoIntercept {
+			sol.Intercept += db
+		}
 	}
 	sol.MSE, sol.R2 = Score(t, sol.Coef, sol.Intercept, !opt.NoIntercept)
 	pen := 0.0
@@ -197,6 +228,23 @@ func dedupe(s []string) []string {
 		}
 	}
 	return out
+}
+
+// dot2 returns x·y accurately (Ogita, Rump and Oishi's Dot2: error-free
+// products by FMA and error-free sums, as if computed in twice the
+// working precision).
+func dot2(x, y []float64) float64 {
+	var s, c float64
+	for i := range x {
+		p := x[i] * y[i]
+		pe := math.FMA(x[i], y[i], -p)
+		t := s + p
+		z := t - s
+		se := (s - (t - z)) + (p - z)
+		s = t
+		c += se + pe
+	}
+	return s + c
 }
 
 // Score returns the mean squared error and R² of the model on the table,
