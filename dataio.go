@@ -1,0 +1,202 @@
+package lsgd
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+)
+
+// ReadOptions says how to read a table from a file.
+type ReadOptions struct {
+	// Target selects the target column: a column name, or a 1-based
+	// column index. "" selects the last column. A name takes precedence
+	// over an index when a header names a column "3".
+	Target string
+	// Precision is the precision the values are stored in: F64 (the zero
+	// value) or F32. Values that overflow float32 are rejected.
+	Precision Precision
+}
+
+// LoadTable reads a table from a .csv (see ReadCSV) or .npy (see ReadNPY)
+// file, choosing the format by the file name's extension.
+func LoadTable(path string, opt ReadOptions) (*Table, error) {
+	switch ext := strings.ToLower(filepath.Ext(path)); ext {
+	case ".csv":
+		f, size, err := ioOpenFile(path)
+		if err != nil {
+			return nil, err
+		}
+		defer f.Close()
+		return csvRead(f, path, opt, size)
+	case ".npy":
+		return ReadNPY(path, opt)
+	case "":
+		return nil, inputErrorf("%s: file name has no extension: want a .csv or .npy file", path)
+	default:
+		return nil, inputErrorf("%s: unsupported file type %q: want a .csv or .npy file", path, ext)
+	}
+}
+
+// SaveTable writes t to path atomically (see WriteFileAtomic) as CSV or
+// .npy, choosing the format by the file name's extension.
+func SaveTable(path string, t *Table) error {
+	var write func(io.Writer) error
+	switch ext := strings.ToLower(filepath.Ext(path)); ext {
+	case ".csv":
+		write = func(w io.Writer) error { return WriteCSV(w, t) }
+	case ".npy":
+		write = func(w io.Writer) error { return WriteNPY(w, t) }
+	default:
+		return inputErrorf("%s: unsupported file type %q: want a .csv or .npy file", path, ext)
+	}
+	return WriteFileAtomic(path, write)
+}
+
+// ioOpenFile opens a regular file for reading and returns its size, with
+// errors that name the file once and say plainly what is wrong (missing, a
+// directory).
+func ioOpenFile(path string) (*os.File, int64, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err
+		}
+		return nil, 0, fmt.Errorf("%s: cannot open: %w", path, err)
+	}
+	st, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, 0, fmt.Errorf("%s: %w", path, err)
+	}
+	if st.IsDir() {
+		f.Close()
+		return nil, 0, inputErrorf("%s: is a directory, not a data file", path)
+	}
+	return f, st.Size(), nil
+}
+
+// ioResolveTarget returns the index of the column that target names in
+// names: a name, a 1-based index, or "" for the last column.
+func ioResolveTarget(src string, names []string, target string) (int, error) {
+	n := len(names)
+	if target == "" {
+		return n - 1, nil
+	}
+	for j, name := range names {
+		if name == target {
+			return j, nil
+		}
+	}
+	if k, err := strconv.Atoi(strings.TrimSpace(target)); err == nil {
+		if k < 1 || k > n {
+			return 0, inputErrorf("%s: target column %d is out of range: the table has %d columns (1 to %d)", src, k, n, n)
+		}
+		return k - 1, nil
+	}
+	return 0, inputErrorf("%s: no column named %q for the target (columns: %s)", src, target, ioListNames(names))
+}
+
+// ioListNames lists names for a message, quoted, eliding the middle of long
+// lists.
+func ioListNames(names []string) string {
+	var b strings.Builder
+	for j, name := range names {
+		if len(names) > 12 && j == 8 {
+			fmt.Fprintf(&b, ", … (%d more)", len(names)-10)
+		}
+		if len(names) > 12 && j >= 8 && j < len(names)-2 {
+			continue
+		}
+		if j > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(strconv.Quote(name))
+	}
+	return b.String()
+}
+
+// ioColumn describes column j for a message: `column "x3" (3)`.
+func ioColumn(names []string, j int) string {
+	if j < len(names) && names[j] != "" {
+		return fmt.Sprintf("column %q (%d)", names[j], j+1)
+	}
+	return fmt.Sprintf("column %d", j+1)
+}
+
+// ioPipeline runs work on every job that produce emits, on up to workers
+// goroutines at once, and passes the results to consume in the order the
+// jobs were emitted, on the calling goroutine. emit reports false once the
+// pipeline is stopping (consume failed); produce should then return. When
+// consume fails, ioPipeline stops, waits for produce and the workers to
+// return and returns consume's error; otherwise it returns produce's. With
+// workers ≤ 1 everything runs on the calling goroutine.
+func ioPipeline[J, R any](workers int, produce func(emit func(J) bool) error, work func(J) R, consume func(R) error) error {
+	if workers <= 1 {
+		var cerr error
+		perr := produce(func(j J) bool {
+			cerr = consume(work(j))
+			return cerr == nil
+		})
+		if cerr != nil {
+			return cerr
+		}
+		return perr
+	}
+	type slot struct {
+		job J
+		res chan R
+	}
+	jobs := make(chan slot, 2*workers)
+	queue := make(chan chan R, 2*workers)
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for s := range jobs {
+				s.res <- work(s.job)
+			}
+		}()
+	}
+	var perr error
+	go func() {
+		defer close(queue)
+		defer close(jobs)
+		perr = produce(func(j J) bool {
+			res := make(chan R, 1)
+			select {
+			case <-stop:
+				return false
+			case jobs <- slot{j, res}:
+			}
+			select {
+			case <-stop:
+				return false
+			case queue <- res:
+				return true
+			}
+		})
+	}()
+	var cerr error
+	for res := range queue {
+		if cerr != nil {
+			continue // drain; results are buffered, nothing blocks
+		}
+		if cerr = consume(<-res); cerr != nil {
+			close(stop)
+		}
+	}
+	wg.Wait()
+	if cerr != nil {
+		return cerr
+	}
+	return perr
+}
