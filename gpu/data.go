@@ -1,0 +1,688 @@
+package gpu
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"time"
+
+	"github.com/lsgd/lsgd"
+	"github.com/lsgd/lsgd/gpu/internal/gldev"
+)
+
+// Data is a table resident on the GPU with the optimizer's state. It
+// implements lsgd.Data and adds Predict and TimeGradient.
+//
+// The table is stored row-major, each row padded with zero columns to a
+// multiple of 4 (vec4 loads), in float32 (or float64), split by rows into
+// buffers no larger than the largest storage block. Column j is stored
+// shifted, x' = x − shift_j, the shift kept in float64 on the host and the
+// device (initially the column's mean, so columns with a large offset keep
+// their digits in float32); every method accounts for it.
+type Data struct {
+	b      *Backend
+	l      *layout
+	f64    bool
+	target int
+	shift  []float64 // per stored column (4·c4, zero past cols)
+
+	x                            []*gldev.Buffer // table buffers
+	order                        []*gldev.Buffer // SetOrder's permutation, split like the table
+	w, part, acc, vec, stat, out *gldev.Buffer
+
+	pGrad, pMoments, pReduce, pPrep, pFinal, pStep, pPredict, pStd *gldev.Program
+
+	segs     []segment
+	released bool
+}
+
+var _ lsgd.Data = (*Data)(nil)
+
+// statBuf mirrors struct Stat in common.glsl (std430).
+type statBuf struct {
+	Loss, Grad2, Param2, LossSum float64
+	Count, Restarts, K, Pad      int32
+}
+
+const (
+	slotMask  = 5
+	slotRidge = 6
+	slotShift = 7
+	nvec      = 8
+)
+
+// errReleased is returned by the methods of a released Data.
+var errReleased = errors.New("gpu: data used after Release")
+
+// Load uploads t once (t is never modified; inPlace is ignored: the device
+// keeps its own copy). Values are converted in row batches through a small
+// staging buffer, never a full-size second copy on the host.
+func (b *Backend) Load(t *lsgd.Table, inPlace bool) (lsgd.Data, error) {
+	if err := t.Check(); err != nil {
+		return nil, err
+	}
+	l, err := newLayout(t.Rows, t.Cols, b.Precision(), limitsOf(&b.caps, &b.opt))
+	if err != nil {
+		return nil, err
+	}
+	d := &Data{b: b, l: l, f64: b.opt.F64, target: t.Target}
+	d.shift = columnMeans(t, 4*l.c4)
+	if err := b.dev.Do(d.setup); err != nil {
+		d.Release()
+		return nil, err
+	}
+	if err := d.upload(t); err != nil {
+		d.Release()
+		return nil, err
+	}
+	return d, nil
+}
+
+// columnMeans returns the float64 mean of each column (0 for padding
+// columns and for columns whose mean is not finite).
+func columnMeans(t *lsgd.Table, n int) []float64 {
+	m := make([]float64, n)
+	for i := 0; i < t.Rows; i++ {
+		o := i * t.Stride
+		if t.F64 != nil {
+			for j, v := range t.F64[o : o+t.Cols] {
+				m[j] += v
+			}
+		} else {
+			for j, v := range t.F32[o : o+t.Cols] {
+				m[j] += float64(v)
+			}
+		}
+	}
+	for j := range m {
+		m[j] /= float64(t.Rows)
+		if math.IsInf(m[j], 0) || math.IsNaN(m[j]) {
+			m[j] = 0
+		}
+	}
+	return m
+}
+
+func (d *Data) setup(c *gldev.Ctx) error {
+	b, l := d.b, d.l
+	var err error
+	prog := func(name string, defs ...def) *gldev.Program {
+		if err != nil {
+			return nil
+		}
+		var p *gldev.Program
+		defs = append([]def{{"C4", l.c4}, {"COLS", l.cols}}, defs...)
+		p, err = b.program(c, name, d.f64, defs...)
+		return p
+	}
+	d.pGrad = prog("grad.comp", def{"WG", l.wg}, def{"R", l.r}, def{"NX", l.nx}, def{"LANES", l.c4 + 1}, def{"KB", l.kbGrad})
+	d.pMoments = prog("moments.comp", def{"WG", l.wg}, def{"R", l.r}, def{"NX", 1}, def{"LANES", l.c4}, def{"KB", l.kbMoments})
+	d.pPredict = prog("predict.comp", def{"WG", l.wg}, def{"NX", 1})
+	d.pStd = prog("standardize.comp", def{"WG", l.wg})
+	d.pReduce = prog("reduce.comp", def{"WG", l.smallWG})
+	d.pPrep = prog("prep.comp", def{"WG", l.smallWG})
+	d.pFinal = prog("finalize.comp", def{"WG", l.smallWG})
+	d.pStep = prog("step.comp", def{"WG", l.smallWG})
+	if err != nil {
+		return err
+	}
+	buf := func(name string, size int64) *gldev.Buffer {
+		if err != nil {
+			return nil
+		}
+		var bf *gldev.Buffer
+		bf, err = c.NewBuffer(name, size)
+		return bf
+	}
+	for k := 0; k < l.nchunks; k++ {
+		name := "the table"
+		if l.nchunks > 1 {
+			name = fmt.Sprintf("table buffer %d of %d", k+1, l.nchunks)
+		}
+		d.x = append(d.x, buf(name, int64(l.chunkLen(k))*l.rowBytes))
+		if err != nil {
+			return err
+		}
+	}
+	d.w = buf("the evaluation point", int64(l.c4+1)*l.laneBytes())
+	d.part = buf("the partial sums", l.partBytes())
+	d.acc = buf("the sums", int64(l.vecLen())*8)
+	d.vec = buf("the state vectors", int64(nvec*l.vecLen())*8)
+	d.stat = buf("the status", 48)
+	if err != nil {
+		return err
+	}
+	vec := make([]float64, nvec*l.vecLen())
+	copy(vec[slotShift*l.vecLen():], d.shift)
+	gldev.Upload(c, d.vec, 0, vec)
+	gldev.Upload(c, d.stat, 0, []statBuf{{}})
+	return c.Err()
+}
+
+// stagingBytes is the size of the host buffer rows are converted in.
+const stagingBytes = 4 << 20
+
+// upload converts the table to the storage type, shifted and padded, in
+// batches of rows, and copies each batch into its table buffer.
+func (d *Data) upload(t *lsgd.Table) error {
+	l := d.l
+	batch := int(max(1, min(int64(l.chunkRows), stagingBytes/l.rowBytes)))
+	w := 4 * l.c4
+	var s32 []float32
+	var s64 []float64
+	if d.f64 {
+		s64 = make([]float64, batch*w)
+	} else {
+		s32 = make([]float32, batch*w)
+	}
+	for k := 0; k < l.nchunks; k++ {
+		lo, nk := k*l.chunkRows, l.chunkLen(k)
+		for a := 0; a < nk; a += batch {
+			n := min(batch, nk-a)
+			for i := 0; i < n; i++ {
+				row := lo + a + i
+				o := row * t.Stride
+				for j := 0; j < t.Cols; j++ {
+					var v float64
+					if t.F64 != nil {
+						v = t.F64[o+j]
+					} else {
+						v = float64(t.F32[o+j])
+					}
+					e := v - d.shift[j]
+					if d.f64 {
+						s64[i*w+j] = e
+						continue
+					}
+					s32[i*w+j] = float32(e)
+					if math.IsInf(float64(s32[i*w+j]), 0) && !math.IsInf(v, 0) {
+						return fmt.Errorf("%s: row %d, column %q: value overflows float32 (|x| > 3.4e38); use --precision f64",
+							srcName(t), row+1, t.Name(j))
+					}
+				}
+			}
+			off := int64(a) * l.rowBytes
+			err := d.b.dev.Do(func(c *gldev.Ctx) error {
+				if d.f64 {
+					gldev.Upload(c, d.x[k], off, s64[:n*w])
+				} else {
+					gldev.Upload(c, d.x[k], off, s32[:n*w])
+				}
+				return nil
+			})
+			if err != nil {
+				return err
+			}
+		}
+	}
+	return d.b.dev.Do(func(c *gldev.Ctx) error { return c.Err() })
+}
+
+func srcName(t *lsgd.Table) string {
+	if t.Source == "" {
+		return "table"
+	}
+	return t.Source
+}
+
+func (d *Data) Rows() int { return d.l.rows }
+func (d *Data) Cols() int { return d.l.cols }
+
+// do runs fn on the GL thread unless the data was released.
+func (d *Data) do(fn func(c *gldev.Ctx) error) error {
+	if d.released {
+		return errReleased
+	}
+	return d.b.dev.Do(fn)
+}
+
+// dispatch runs p on groups work groups, in dispatches of at most
+// maxGroups, setting the uniform groupBase of each.
+func (d *Data) dispatch(c *gldev.Ctx, p *gldev.Program, groups int) {
+	for base := 0; base < groups; base += d.l.maxGroups {
+		c.SetUint(p, "groupBase", uint32(base))
+		c.Dispatch(p, min(d.l.maxGroups, groups-base), 1, 1)
+	}
+}
+
+// reduce adds the partial sums of groups work groups, len scalars each,
+// into acc (set when first).
+func (d *Data) reduce(c *gldev.Ctx, groups, n int, first bool) {
+	c.Bind(0, d.part)
+	c.Bind(1, d.acc)
+	c.SetUint(d.pReduce, "groups", uint32(groups))
+	c.SetUint(d.pReduce, "len", uint32(n))
+	c.SetUint(d.pReduce, "first", b2u(first))
+	d.dispatch(c, d.pReduce, n)
+	c.Barrier()
+}
+
+func b2u(v bool) uint32 {
+	if v {
+		return 1
+	}
+	return 0
+}
+
+// prep writes the point in slot at, in the storage type, with column zero
+// (cols for none) held at 0, into w.
+func (d *Data) prep(c *gldev.Ctx, at lsgd.Slot, zero int) {
+	c.Bind(0, d.vec)
+	c.Bind(1, d.w)
+	c.SetUint(d.pPrep, "at", uint32(at))
+	c.SetUint(d.pPrep, "zero", uint32(zero))
+	c.Dispatch(d.pPrep, 1, 1, 1)
+	c.Barrier()
+}
+
+// Moments returns each column's mean and its root-mean-square deviation
+// from the mean (center) or from zero. Two passes: the column sums, then
+// the sums of squared deviations from the stored values' mean.
+func (d *Data) Moments(center bool) (mean, scale []float64, err error) {
+	l := d.l
+	w := 4 * l.c4
+	s1, s2 := make([]float64, w), make([]float64, w)
+	mu := make([]float64, w) // the stored values' means, as rounded for the second pass
+	n := float64(l.rows)
+	err = d.do(func(c *gldev.Ctx) error {
+		d.momentsPass(c, 0)
+		gldev.Download(c, d.acc, 0, s1)
+		if d.f64 {
+			for j := range mu {
+				mu[j] = s1[j] / n
+			}
+			gldev.Upload(c, d.w, 0, mu)
+		} else {
+			m32 := make([]float32, w)
+			for j := range mu {
+				m32[j] = float32(s1[j] / n)
+				mu[j] = float64(m32[j])
+			}
+			gldev.Upload(c, d.w, 0, m32)
+		}
+		d.momentsPass(c, 1)
+		gldev.Download(c, d.acc, 0, s2)
+		return c.Err()
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	mean, scale = make([]float64, l.cols), make([]float64, l.cols)
+	for j := range mean {
+		m := s1[j] / n
+		dm := m - mu[j]
+		v := max(0, s2[j]/n-dm*dm) // Σ(x'−μ)² = Σ(x'−m)² + n(m−μ)²
+		mean[j] = d.shift[j] + m
+		if center {
+			scale[j] = math.Sqrt(v)
+		} else {
+			scale[j] = math.Sqrt(v + mean[j]*mean[j])
+			mean[j] = 0
+		}
+	}
+	return mean, scale, nil
+}
+
+func (d *Data) momentsPass(c *gldev.Ctx, mode uint32) {
+	l, p := d.l, d.pMoments
+	d.segs = l.segments(lsgd.Rows{Lo: 0, Hi: l.rows}, 1, d.segs)
+	for i, s := range d.segs {
+		c.Bind(0, d.x[s.chunk0])
+		c.Bind(4, d.w)
+		c.Bind(5, d.part)
+		c.SetUint(p, "n", uint32(s.n))
+		c.SetUint(p, "pos0", uint32(s.pos0))
+		c.SetUint(p, "chunk0", uint32(s.chunk0))
+		c.SetUint(p, "nbound", 1)
+		c.SetUint(p, "chunkRows", uint32(l.chunkRows))
+		c.SetUint(p, "mode", mode)
+		g := l.groups(s.n)
+		d.dispatch(c, p, g)
+		c.Barrier()
+		d.reduce(c, g, 4*l.c4, i == 0)
+	}
+}
+
+// Standardize rewrites every value: x_ij ← (x_ij − shift_j)·mul_j. On the
+// device only the stored values are scaled (x' ← x'·mul); the shift is
+// folded into the column shift kept in float64.
+func (d *Data) Standardize(shift, mul []float64) error {
+	l := d.l
+	if len(shift) != l.cols || len(mul) != l.cols {
+		return fmt.Errorf("gpu: standardize wants %d shifts and multipliers, got %d and %d", l.cols, len(shift), len(mul))
+	}
+	ns := make([]float64, len(d.shift))
+	for j := 0; j < l.cols; j++ {
+		ns[j] = (d.shift[j] - shift[j]) * mul[j]
+	}
+	err := d.do(func(c *gldev.Ctx) error {
+		if d.f64 {
+			m := make([]float64, 4*l.c4)
+			copy(m, mul)
+			gldev.Upload(c, d.w, 0, m)
+		} else {
+			m := make([]float32, 4*l.c4)
+			for j, v := range mul {
+				m[j] = float32(v)
+			}
+			gldev.Upload(c, d.w, 0, m)
+		}
+		p := d.pStd
+		for k := range d.x {
+			c.Bind(0, d.x[k])
+			c.Bind(4, d.w)
+			n := l.chunkLen(k) * l.c4
+			c.SetUint(p, "n", uint32(n))
+			d.dispatch(c, p, (n+l.wg-1)/l.wg)
+		}
+		c.Barrier()
+		gldev.Upload(c, d.vec, int64(slotShift*l.vecLen())*8, ns)
+		return c.Err()
+	})
+	if err != nil {
+		return err
+	}
+	d.shift = ns
+	return nil
+}
+
+func (d *Data) checkLen(vs ...[]float64) error {
+	for _, v := range vs {
+		if len(v) != d.l.cols+1 {
+			return fmt.Errorf("gpu: vector has length %d, want %d", len(v), d.l.cols+1)
+		}
+	}
+	return nil
+}
+
+func checkSlot(s lsgd.Slot) error {
+	if s < lsgd.Theta || s > lsgd.M2 {
+		return fmt.Errorf("gpu: unknown slot %v", s)
+	}
+	return nil
+}
+
+// Init sets θ = look = theta, grad = m1 = m2 = 0, the mask and the ridge
+// weights, and zeroes the status.
+func (d *Data) Init(theta, mask, ridge []float64) error {
+	if err := d.checkLen(theta, mask, ridge); err != nil {
+		return err
+	}
+	P := d.l.vecLen()
+	v := make([]float64, slotShift*P)
+	copy(v[int(lsgd.Theta)*P:], theta)
+	copy(v[int(lsgd.Look)*P:], theta)
+	copy(v[slotMask*P:], mask)
+	copy(v[slotRidge*P:], ridge)
+	return d.do(func(c *gldev.Ctx) error {
+		gldev.Upload(c, d.vec, 0, v)
+		gldev.Upload(c, d.stat, 0, []statBuf{{}})
+		return c.Err()
+	})
+}
+
+// SetVector overwrites one state vector.
+func (d *Data) SetVector(s lsgd.Slot, v []float64) error {
+	if err := checkSlot(s); err != nil {
+		return err
+	}
+	if err := d.checkLen(v); err != nil {
+		return err
+	}
+	v = append([]float64(nil), v...)
+	return d.do(func(c *gldev.Ctx) error {
+		gldev.Upload(c, d.vec, int64(int(s)*d.l.vecLen())*8, v)
+		return c.Err()
+	})
+}
+
+// Vector reads one state vector into dst.
+func (d *Data) Vector(s lsgd.Slot, dst []float64) error {
+	if err := checkSlot(s); err != nil {
+		return err
+	}
+	if err := d.checkLen(dst); err != nil {
+		return err
+	}
+	return d.do(func(c *gldev.Ctx) error {
+		gldev.Download(c, d.vec, int64(int(s)*d.l.vecLen())*8, dst)
+		return c.Err()
+	})
+}
+
+// SetOrder uploads the row permutation that shuffled gradients index.
+func (d *Data) SetOrder(order []int32) error {
+	l := d.l
+	if len(order) != l.rows {
+		return fmt.Errorf("gpu: order has %d entries, want %d", len(order), l.rows)
+	}
+	for i, r := range order {
+		if r < 0 || int(r) >= l.rows {
+			return fmt.Errorf("gpu: order[%d] = %d is not a row of [0, %d)", i, r, l.rows)
+		}
+	}
+	return d.do(func(c *gldev.Ctx) error {
+		if d.order == nil {
+			for lo := 0; lo < l.rows; lo += l.orderChunk {
+				b, err := c.NewBuffer("the row order", int64(min(l.orderChunk, l.rows-lo))*4)
+				if err != nil {
+					return err
+				}
+				d.order = append(d.order, b)
+			}
+		}
+		for k, b := range d.order {
+			lo := k * l.orderChunk
+			gldev.Upload(c, b, 0, order[lo:min(lo+l.orderChunk, l.rows)])
+		}
+		return c.Err()
+	})
+}
+
+func (d *Data) checkRows(r lsgd.Rows) error {
+	if r.Lo < 0 || r.Hi > d.l.rows || r.Lo >= r.Hi {
+		return fmt.Errorf("gpu: row range [%d, %d) outside [0, %d) or empty", r.Lo, r.Hi, d.l.rows)
+	}
+	if r.Shuffled && d.order == nil {
+		return fmt.Errorf("gpu: shuffled rows requested before SetOrder")
+	}
+	return nil
+}
+
+// Gradient runs the fused residual and gradient pass (see lsgd.Data).
+// Nothing is read back and no GL error is checked here: errors surface at
+// the next Status, Vector or Moments.
+func (d *Data) Gradient(at lsgd.Slot, rows lsgd.Rows) error {
+	if err := checkSlot(at); err != nil {
+		return err
+	}
+	if err := d.checkRows(rows); err != nil {
+		return err
+	}
+	return d.do(func(c *gldev.Ctx) error {
+		d.gradPass(c, at, rows, true)
+		return nil
+	})
+}
+
+// gradPass issues prep, the gradient kernel and the second stage for
+// every segment, then finalize.
+func (d *Data) gradPass(c *gldev.Ctx, at lsgd.Slot, rows lsgd.Rows, record bool) {
+	l, p := d.l, d.pGrad
+	d.prep(c, at, l.cols)
+	d.segs = l.segments(rows, l.nx, d.segs)
+	for i, s := range d.segs {
+		for k := 0; k < l.nx; k++ {
+			c.Bind(k, d.x[s.chunk0+min(k, s.nbound-1)])
+		}
+		c.Bind(4, d.w)
+		c.Bind(5, d.part)
+		if s.oc >= 0 {
+			c.Bind(6, d.order[s.oc])
+		} else {
+			c.Bind(6, d.w) // not read
+		}
+		c.SetUint(p, "n", uint32(s.n))
+		c.SetUint(p, "pos0", uint32(s.pos0))
+		c.SetUint(p, "shuffled", b2u(s.oc >= 0))
+		c.SetUint(p, "chunk0", uint32(s.chunk0))
+		c.SetUint(p, "nbound", uint32(s.nbound))
+		c.SetUint(p, "chunkRows", uint32(l.chunkRows))
+		g := l.groups(s.n)
+		d.dispatch(c, p, g)
+		c.Barrier()
+		d.reduce(c, g, 4*(l.c4+1), i == 0)
+	}
+	f := d.pFinal
+	c.Bind(0, d.acc)
+	c.Bind(1, d.vec)
+	c.Bind(2, d.stat)
+	c.SetUint(f, "at", uint32(at))
+	c.SetDouble(f, "m", float64(rows.Len()))
+	c.SetUint(f, "record", b2u(record))
+	c.Dispatch(f, 1, 1, 1)
+	c.Barrier()
+}
+
+// Step applies one optimizer update on the device (see lsgd.State.Apply).
+func (d *Data) Step(s lsgd.Step) error {
+	if s.Method < lsgd.GD || s.Method > lsgd.Adam {
+		return fmt.Errorf("gpu: unknown method %v", s.Method)
+	}
+	return d.do(func(c *gldev.Ctx) error {
+		p := d.pStep
+		c.Bind(0, d.vec)
+		c.Bind(1, d.stat)
+		c.SetUint(p, "method", uint32(s.Method))
+		c.SetUint(p, "restart", b2u(s.Restart))
+		c.SetDouble(p, "lr", s.LR)
+		c.SetDouble(p, "beta", s.Beta)
+		c.SetDouble(p, "beta2", s.Beta2)
+		c.SetDouble(p, "eps", s.Eps)
+		c.SetDouble(p, "bias1", s.Bias1)
+		c.SetDouble(p, "bias2", s.Bias2)
+		c.Dispatch(p, 1, 1, 1)
+		c.Barrier()
+		return nil
+	})
+}
+
+// Status reads back the status (waiting for the device), resets the
+// running sums, and reports any GL error raised since the last check.
+func (d *Data) Status() (lsgd.Status, error) {
+	var st [1]statBuf
+	err := d.do(func(c *gldev.Ctx) error {
+		gldev.Download(c, d.stat, 0, st[:])
+		gldev.Upload(c, d.stat, 24, make([]byte, 12)) // lossSum, count
+		return c.Err()
+	})
+	if err != nil {
+		return lsgd.Status{}, err
+	}
+	s := st[0]
+	return lsgd.Status{Loss: s.Loss, GradNorm2: s.Grad2, ParamNorm2: s.Param2,
+		LossSum: s.LossSum, Count: int(s.Count), Restarts: int(s.Restarts)}, nil
+}
+
+// Predict computes, for every row i, the prediction
+//
+//	ŷ_i = Σ_{j ≠ target} x_ij·v_j + v_intercept
+//
+// at the vector in slot at (its target entry is ignored), in the storage
+// precision, into dst (length Rows()).
+func (d *Data) Predict(at lsgd.Slot, dst []float64) error {
+	if err := checkSlot(at); err != nil {
+		return err
+	}
+	l := d.l
+	if len(dst) != l.rows {
+		return fmt.Errorf("gpu: predict wants %d outputs, got %d", l.rows, len(dst))
+	}
+	return d.do(func(c *gldev.Ctx) error {
+		if d.out == nil {
+			var err error
+			if d.out, err = c.NewBuffer("the predictions", int64(l.chunkRows*l.elem)); err != nil {
+				return err
+			}
+		}
+		d.prep(c, at, d.target)
+		var s32 []float32
+		if !d.f64 {
+			s32 = make([]float32, l.chunkLen(0))
+		}
+		p := d.pPredict
+		for k := range d.x {
+			n := l.chunkLen(k)
+			c.Bind(0, d.x[k])
+			c.Bind(4, d.w)
+			c.Bind(5, d.out)
+			c.SetUint(p, "n", uint32(n))
+			d.dispatch(c, p, (n+l.wg-1)/l.wg)
+			c.Barrier()
+			out := dst[k*l.chunkRows : k*l.chunkRows+n]
+			if d.f64 {
+				gldev.Download(c, d.out, 0, out)
+				continue
+			}
+			gldev.Download(c, d.out, 0, s32[:n])
+			for i, v := range s32[:n] {
+				out[i] = float64(v)
+			}
+		}
+		return c.Err()
+	})
+}
+
+// TimeGradient times the gradient pass (as Gradient(Theta, rows), without
+// adding to the status sums; Grad is overwritten) with GL_TIME_ELAPSED
+// queries: two warm-up passes, then reps timed passes. It returns the
+// device seconds of each.
+func (d *Data) TimeGradient(rows lsgd.Rows, reps int) ([]float64, error) {
+	if err := d.checkRows(rows); err != nil {
+		return nil, err
+	}
+	if reps < 1 {
+		return nil, fmt.Errorf("gpu: TimeGradient wants at least one repetition")
+	}
+	secs := make([]float64, reps)
+	err := d.do(func(c *gldev.Ctx) error {
+		if c.Caps().TimerBits == 0 {
+			return fmt.Errorf("gpu: %s has no timer queries", c.Caps().Renderer)
+		}
+		for i := 0; i < 2; i++ {
+			d.gradPass(c, lsgd.Theta, rows, false)
+		}
+		c.Finish()
+		ts := make([]*gldev.Timer, reps)
+		for i := range ts {
+			ts[i] = c.NewTimer()
+			c.Begin(ts[i])
+			d.gradPass(c, lsgd.Theta, rows, false)
+			c.End(ts[i])
+		}
+		for i, t := range ts {
+			secs[i] = float64(c.Elapsed(t)) / float64(time.Second)
+			c.ReleaseTimer(t)
+		}
+		return c.Err()
+	})
+	return secs, err
+}
+
+// Release frees the device memory. The Data is unusable afterwards.
+func (d *Data) Release() error {
+	if d.released {
+		return nil
+	}
+	d.released = true
+	err := d.b.dev.Do(func(c *gldev.Ctx) error {
+		for _, b := range append(append([]*gldev.Buffer{d.w, d.part, d.acc, d.vec, d.stat, d.out}, d.x...), d.order...) {
+			c.Release(b)
+		}
+		return nil
+	})
+	if errors.Is(err, gldev.ErrClosed) {
+		return nil // the context, and everything on it, is gone already
+	}
+	return err
+}

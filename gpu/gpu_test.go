@@ -1,0 +1,242 @@
+package gpu
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"os"
+	"testing"
+
+	"github.com/lsgd/lsgd"
+	"github.com/lsgd/lsgd/cpu"
+)
+
+// newBackendOrSkip opens the GPU backend, or skips the test when there is
+// no GL context, unless LSGD_REQUIRE_GPU=1 makes that a failure.
+func newBackendOrSkip(t testing.TB, opt ...Options) *Backend {
+	t.Helper()
+	var o Options
+	if len(opt) > 0 {
+		o = opt[0]
+	}
+	b, err := New(o)
+	if err != nil {
+		if os.Getenv("LSGD_REQUIRE_GPU") == "1" {
+			t.Fatalf("LSGD_REQUIRE_GPU=1 but no GL context: %v", err)
+		}
+		t.Skipf("no GL context: %v", err)
+	}
+	t.Cleanup(func() { b.Close() })
+	return b
+}
+
+// randTable returns a table whose columns have very different offsets and
+// scales (a year-like column ~1950±5 among them); the target, last, is a
+// noisy linear function of the features.
+func randTable(rng *rand.Rand, rows, feats int) *lsgd.Table {
+	t := lsgd.NewTable(rows, feats+1, lsgd.F64)
+	offs := []float64{0, 1950, -3000, 1e-3, 40}
+	scales := []float64{1, 5, 1e3, 1e-2, 0.5}
+	beta := make([]float64, feats)
+	for j := range beta {
+		beta[j] = rng.NormFloat64() / scales[j%len(scales)]
+	}
+	for i := 0; i < rows; i++ {
+		y := 3.0
+		for j := 0; j < feats; j++ {
+			v := offs[j%len(offs)] + scales[j%len(scales)]*rng.NormFloat64()
+			t.Set(i, j, v)
+			y += beta[j] * (v - offs[j%len(offs)])
+		}
+		t.Set(i, feats, y+0.1*rng.NormFloat64())
+	}
+	return t
+}
+
+// within reports the first index where |got−want| > abs + rel·scale[i]
+// (scale nil: |want|), or −1.
+func within(got, want, scale []float64, abs, rel float64) int {
+	for i := range want {
+		s := math.Abs(want[i])
+		if scale != nil {
+			s = scale[i]
+		}
+		if !(math.Abs(got[i]-want[i]) <= abs+rel*s) {
+			return i
+		}
+	}
+	return -1
+}
+
+func checkClose(t *testing.T, what string, got, want, scale []float64, abs, rel float64) {
+	t.Helper()
+	if len(got) != len(want) {
+		t.Fatalf("%s: got %d values, want %d", what, len(got), len(want))
+	}
+	if i := within(got, want, scale, abs, rel); i >= 0 {
+		s := math.Abs(want[i])
+		if scale != nil {
+			s = scale[i]
+		}
+		t.Errorf("%s[%d] = %.10g, want %.10g (diff %.3g, tolerance %.3g)", what, i, got[i], want[i],
+			got[i]-want[i], abs+rel*s)
+	}
+}
+
+func poison(v []float64) {
+	for i := range v {
+		v[i] = math.NaN()
+	}
+}
+
+// pair loads one table into the reference and the GPU backend.
+type pair struct {
+	t        *lsgd.Table
+	ref, gpu lsgd.Data
+}
+
+func loadPair(t *testing.T, b *Backend, tab *lsgd.Table) *pair {
+	t.Helper()
+	ref, err := cpu.NewReference().Load(tab, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, err := b.Load(tab, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { g.Release() })
+	return &pair{t: tab, ref: ref, gpu: g}
+}
+
+func (p *pair) both(t *testing.T, fn func(d lsgd.Data) error) {
+	t.Helper()
+	if err := fn(p.ref); err != nil {
+		t.Fatalf("reference: %v", err)
+	}
+	if err := fn(p.gpu); err != nil {
+		t.Fatalf("gpu: %v", err)
+	}
+}
+
+// gradScale returns, per entry of the gradient at v over rows, the sum
+// the f32 rounding errors scale with: (2/m)·Σ_i ρ_i·|x̃_ij| with
+// ρ_i = Σ_j |x_ij·v_j| + |v_intercept| (≥ |r_i|), plus 2·ridge_j·|v_j|.
+func gradScale(tab *lsgd.Table, v []float64, rows lsgd.Rows, order []int32) []float64 {
+	c := tab.Cols
+	s := make([]float64, c+1)
+	for k := rows.Lo; k < rows.Hi; k++ {
+		i := k
+		if rows.Shuffled {
+			i = int(order[k])
+		}
+		rho := math.Abs(v[c])
+		for j := 0; j < c; j++ {
+			rho += math.Abs(tab.At(i, j) * v[j])
+		}
+		for j := 0; j < c; j++ {
+			s[j] += rho * math.Abs(tab.At(i, j))
+		}
+		s[c] += rho
+	}
+	for j := range s {
+		s[j] *= 2 / float64(rows.Len())
+	}
+	return s
+}
+
+// f32Rel is the relative tolerance of float32 results against the scale
+// of their rounding errors: a few hundred units of round-off.
+const f32Rel = 300 * 0x1p-24
+
+var shapes = []struct{ rows, feats int }{
+	{1, 1}, {255, 3}, {257, 17}, {4097, 3}, {1000, 64}, {300, 70},
+}
+
+func TestMoments(t *testing.T) {
+	b := newBackendOrSkip(t)
+	rng := rand.New(rand.NewPCG(1, 1))
+	for _, sh := range shapes {
+		p := loadPair(t, b, randTable(rng, sh.rows, sh.feats))
+		for _, center := range []bool{true, false} {
+			rm, rs, _ := p.ref.Moments(center)
+			gm, gs, err := p.gpu.Moments(center)
+			if err != nil {
+				t.Fatal(err)
+			}
+			name := fmt.Sprintf("%dx%d center=%v", sh.rows, sh.feats, center)
+			// The mean is exact up to the rounding of x − mean to float32:
+			// relative to the scale.
+			checkClose(t, name+" mean", gm, rm, rs, 1e-300, 4*f32Rel)
+			checkClose(t, name+" scale", gs, rs, nil, 1e-300, 4*f32Rel)
+		}
+	}
+}
+
+// TestGradient compares the gradient, loss and ‖g‖² with the reference
+// on contiguous and shuffled row ranges, with a mask and ridge weights.
+func TestGradient(t *testing.T) {
+	b := newBackendOrSkip(t)
+	testGradient(t, b)
+}
+
+func testGradient(t *testing.T, b *Backend) {
+	rng := rand.New(rand.NewPCG(2, 2))
+	for _, sh := range shapes {
+		tab := randTable(rng, sh.rows, sh.feats)
+		p := loadPair(t, b, tab)
+		c := tab.Cols
+		theta, mask, ridge := make([]float64, c+1), make([]float64, c+1), make([]float64, c+1)
+		for j := range theta {
+			theta[j] = rng.NormFloat64()
+			mask[j] = 1
+			if j%3 == 1 {
+				ridge[j] = 0.25
+			}
+		}
+		theta[tab.Target] = -1
+		mask[tab.Target] = 0
+		p.both(t, func(d lsgd.Data) error { return d.Init(theta, mask, ridge) })
+		order := rng.Perm(sh.rows)
+		ord := make([]int32, len(order))
+		for i, v := range order {
+			ord[i] = int32(v)
+		}
+		p.both(t, func(d lsgd.Data) error { return d.SetOrder(ord) })
+		ranges := []lsgd.Rows{{Lo: 0, Hi: sh.rows}, {Lo: sh.rows / 3, Hi: sh.rows/3 + (sh.rows+1)/2},
+			{Lo: 0, Hi: sh.rows, Shuffled: true}, {Lo: sh.rows / 2, Hi: sh.rows, Shuffled: true}}
+		for _, rows := range ranges {
+			name := fmt.Sprintf("%dx%d rows %+v", sh.rows, sh.feats, rows)
+			p.both(t, func(d lsgd.Data) error { return d.Gradient(lsgd.Theta, rows) })
+			want, got := make([]float64, c+1), make([]float64, c+1)
+			poison(got)
+			p.ref.Vector(lsgd.Grad, want)
+			if err := p.gpu.Vector(lsgd.Grad, got); err != nil {
+				t.Fatal(err)
+			}
+			scale := gradScale(tab, theta, rows, ord)
+			checkClose(t, name+" grad", got, want, scale, 1e-300, f32Rel)
+			rs, _ := p.ref.Status()
+			gs, err := p.gpu.Status()
+			if err != nil {
+				t.Fatal(err)
+			}
+			// loss = Σr²/m: its error scales with Σ|r|·ρ/m.
+			ls := 0.0
+			for j := 0; j < c; j++ {
+				ls += scale[j] * math.Abs(theta[j])
+			}
+			ls += scale[c] * math.Abs(theta[c])
+			checkClose(t, name+" loss", []float64{gs.Loss, gs.LossSum}, []float64{rs.Loss, rs.LossSum},
+				[]float64{ls, ls}, 1e-300, f32Rel)
+			gn := 0.0
+			for j := range scale {
+				gn += 2 * scale[j] * math.Abs(want[j])
+			}
+			checkClose(t, name+" ‖g‖²", []float64{gs.GradNorm2}, []float64{rs.GradNorm2}, []float64{gn}, 1e-300, f32Rel)
+			if gs.Count != 1 {
+				t.Errorf("%s: status count %d, want 1", name, gs.Count)
+			}
+		}
+	}
+}

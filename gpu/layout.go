@@ -1,0 +1,204 @@
+package gpu
+
+import (
+	"fmt"
+
+	"github.com/lsgd/lsgd"
+	"github.com/lsgd/lsgd/gpu/internal/gldev"
+)
+
+// maxBound is the most table buffers a row kernel binds at once
+// (bindings 0…3 in common.glsl; GL 4.3 guarantees only 8 storage blocks
+// per compute shader, and the gradient kernel needs three more).
+const maxBound = 4
+
+// layout is how a table of a given shape is laid out on a device: the
+// storage (rows padded to vec4s, split into buffers that each fit one
+// storage block) and the launch shape of the row kernels. Everything here
+// derives from the table's shape, the device's queried limits and the
+// Options, so it is computed once per Load and can be tested without GL.
+type layout struct {
+	rows, cols int // table shape (the target included)
+	c4         int // vec4s per stored row
+	elem       int // bytes per stored value: 4 (float32) or 8 (float64)
+	rowBytes   int64
+
+	blockBytes int64 // largest storage block used (queried limit or forced)
+	chunkRows  int   // rows per table buffer
+	nchunks    int   // table buffers
+	nx         int   // table buffers the gradient kernel binds at once
+
+	wg, r      int // invocations per work group and rows per invocation (row kernels)
+	smallWG    int // invocations per work group of the one-group kernels
+	kbGrad     int // lanes per tree pass, gradient kernel (LANES = c4+1)
+	kbMoments  int // lanes per tree pass, moments kernel (LANES = c4)
+	maxGroups  int // work groups per dispatch
+	partGroups int // groups whose partial sums fit one partials buffer
+	orderChunk int // order entries per order buffer
+}
+
+func (l *layout) laneBytes() int64   { return int64(4 * l.elem) }
+func (l *layout) rowsPerGroup() int  { return l.wg * l.r }
+func (l *layout) vecLen() int        { return 4*l.c4 + 4 } // P in common.glsl
+func (l *layout) chunkLen(k int) int { return min(l.chunkRows, l.rows-k*l.chunkRows) }
+
+// limits are the device limits a layout is computed from (gldev.Caps with
+// the Options' overrides applied).
+type limits struct {
+	blockBytes     int64
+	maxGroups      int
+	maxInvocations int
+	maxSizeX       int
+	sharedBytes    int
+	storageBlocks  int
+	wg, r          int // 0: choose
+	maxBound       int // 0: maxBound
+}
+
+func limitsOf(c *gldev.Caps, o *Options) limits {
+	l := limits{
+		blockBytes:     c.MaxBlockBytes,
+		maxGroups:      c.MaxGroupCount[0],
+		maxInvocations: c.MaxInvocations,
+		maxSizeX:       c.MaxGroupSize[0],
+		sharedBytes:    c.SharedBytes,
+		storageBlocks:  min(c.MaxStorageBlocks, c.MaxBindings),
+		wg:             o.WorkGroupSize,
+		r:              o.RowsPerInvocation,
+		maxBound:       o.MaxBound,
+	}
+	if o.MaxBlockBytes > 0 && o.MaxBlockBytes < l.blockBytes {
+		l.blockBytes = o.MaxBlockBytes
+	}
+	if o.MaxGroups > 0 && o.MaxGroups < l.maxGroups {
+		l.maxGroups = o.MaxGroups
+	}
+	return l
+}
+
+// Default launch shape of the row kernels.
+const (
+	defaultWG = 256
+	defaultR  = 4
+)
+
+func floorPow2(n int) int {
+	p := 1
+	for p*2 <= n {
+		p *= 2
+	}
+	return p
+}
+
+func newLayout(rows, cols int, p lsgd.Precision, lim limits) (*layout, error) {
+	l := &layout{rows: rows, cols: cols, c4: (cols + 3) / 4, elem: 4}
+	if p == lsgd.F64 {
+		l.elem = 8
+	}
+	l.rowBytes = int64(l.c4) * l.laneBytes()
+	l.blockBytes = lim.blockBytes
+	if l.rowBytes > l.blockBytes {
+		return nil, fmt.Errorf("gpu: a row of %d columns (%s) does not fit the largest shader storage block (%s)",
+			cols, gldev.Bytes(l.rowBytes), gldev.Bytes(l.blockBytes))
+	}
+	// Indices into a buffer are uint vec4 counts: keep them below 2³¹.
+	l.chunkRows = int(min(l.blockBytes/l.rowBytes, int64(1<<31-1)/int64(l.c4)))
+	l.nchunks = (rows + l.chunkRows - 1) / l.chunkRows
+	mb := maxBound
+	if lim.maxBound > 0 {
+		mb = min(mb, lim.maxBound)
+	}
+	l.nx = max(1, min(mb, l.nchunks, lim.storageBlocks-3))
+
+	maxWG := floorPow2(min(lim.maxInvocations, lim.maxSizeX))
+	l.wg = min(defaultWG, maxWG)
+	if lim.wg > 0 {
+		if lim.wg&(lim.wg-1) != 0 || lim.wg > maxWG {
+			return nil, fmt.Errorf("gpu: work-group size %d is not a power of two ≤ %d", lim.wg, maxWG)
+		}
+		l.wg = lim.wg
+	}
+	// The tree needs at least one lane of WG values in shared memory; keep
+	// 1 KiB for the kernels' other shared variables.
+	shared := int64(lim.sharedBytes - 1024)
+	for l.wg > 1 && int64(l.wg)*l.laneBytes() > shared {
+		l.wg /= 2
+	}
+	l.smallWG = min(256, maxWG)
+	for l.smallWG > 1 && int64(l.smallWG)*16 > shared {
+		l.smallWG /= 2
+	}
+	l.r = defaultR
+	if lim.r > 0 {
+		l.r = lim.r
+	}
+	lanes := int64(l.wg) * l.laneBytes()
+	l.kbGrad = int(min(int64(l.c4+1), shared/lanes))
+	l.kbMoments = int(min(int64(l.c4), shared/lanes))
+	l.maxGroups = lim.maxGroups
+	l.partGroups = int(l.blockBytes / (int64(l.c4+1) * l.laneBytes()))
+	if l.partGroups < 1 {
+		return nil, fmt.Errorf("gpu: the partial sums of one work group (%s) do not fit the largest shader storage block (%s)",
+			gldev.Bytes(int64(l.c4+1)*l.laneBytes()), gldev.Bytes(l.blockBytes))
+	}
+	l.orderChunk = int(min(l.blockBytes/4, 1<<31-1))
+	return l, nil
+}
+
+// segment is a piece of a row kernel's work that one partials buffer
+// holds: positions pos0…pos0+n−1, rows of the table, or entries of order
+// buffer oc (oc ≥ 0: shuffled), of which the rows in the table buffers
+// chunk0…chunk0+nbound−1 (the bound window) are summed.
+type segment struct {
+	chunk0, nbound int
+	oc             int
+	pos0, n        int
+}
+
+// groups is the number of work groups a segment takes.
+func (l *layout) groups(n int) int { return (n + l.rowsPerGroup() - 1) / l.rowsPerGroup() }
+
+// segments splits a row selection into segments, in a fixed order (so the
+// second-stage sums are added in a fixed order), binding nx table buffers
+// at a time. Contiguous rows visit only the windows that hold them;
+// shuffled rows visit every window and each row is summed in the window
+// that holds it.
+func (l *layout) segments(rows lsgd.Rows, nx int, dst []segment) []segment {
+	dst = dst[:0]
+	most := l.partGroups * l.rowsPerGroup()
+	split := func(s segment, lo, hi int) {
+		for a := lo; a < hi; a += most {
+			s.pos0, s.n = a, min(most, hi-a)
+			dst = append(dst, s)
+		}
+	}
+	span := nx * l.chunkRows // rows per window
+	nwin := (l.nchunks + nx - 1) / nx
+	if !rows.Shuffled {
+		for w := 0; w < nwin; w++ {
+			lo, hi := max(rows.Lo, w*span), min(rows.Hi, (w+1)*span)
+			if lo < hi {
+				split(segment{chunk0: w * nx, nbound: min(nx, l.nchunks-w*nx), oc: -1}, lo, hi)
+			}
+		}
+		return dst
+	}
+	for oc := 0; oc*l.orderChunk < rows.Hi; oc++ {
+		base := oc * l.orderChunk
+		lo, hi := max(rows.Lo, base), min(rows.Hi, base+l.orderChunk)
+		if lo >= hi {
+			continue
+		}
+		for w := 0; w < nwin; w++ {
+			split(segment{chunk0: w * nx, nbound: min(nx, l.nchunks-w*nx), oc: oc}, lo-base, hi-base)
+		}
+	}
+	return dst
+}
+
+// partBytes is the size of the partials buffer: the groups of the largest
+// segment.
+func (l *layout) partBytes() int64 {
+	g := min(l.partGroups, l.groups(l.rows))
+	return int64(g) * int64(l.c4+1) * l.laneBytes()
+}

@@ -1,0 +1,70 @@
+package gpu
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/lsgd/lsgd/gpu/internal/gldev"
+)
+
+// Info is what Probe found: the device's capabilities, or why there is
+// none, and what "--backend auto" chooses.
+type Info struct {
+	// OK is set when an OpenGL 4.3 context with compute shaders opened.
+	OK   bool
+	Caps Caps
+	// Auto is the backend "--backend auto" chooses: "gpu" or "cpu".
+	Auto string
+	// Reason says in one line why Auto was chosen.
+	Reason string
+}
+
+// Probe opens a context, reads its capabilities and closes it again. The
+// error, one line, is set when no usable context opened (no display, no
+// 4.3 core context, no compute shaders); Info.Auto and Info.Reason are set
+// either way. A software renderer (llvmpipe, softpipe, SwiftShader) works
+// but counts as no GPU for auto.
+func Probe() (Info, error) {
+	dev, err := gldev.Open()
+	if err != nil {
+		return Info{Auto: "cpu", Reason: err.Error()}, err
+	}
+	defer dev.Close()
+	info := Info{OK: true, Caps: dev.Caps()}
+	c := &info.Caps
+	switch {
+	case !c.FP64:
+		info.Auto, info.Reason = "cpu", fmt.Sprintf("%s has no double precision in shaders", c.Renderer)
+		return info, fmt.Errorf("gpu: %s", info.Reason)
+	case c.Software:
+		info.Auto, info.Reason = "cpu", fmt.Sprintf("%s is a software renderer (no GPU)", c.Renderer)
+	default:
+		info.Auto, info.Reason = "gpu", fmt.Sprintf("%s, OpenGL %s, has compute shaders", c.Renderer, c.Version)
+	}
+	return info, nil
+}
+
+// String describes the device in a few lines, for "lsgd devices".
+func (i Info) String() string {
+	if !i.OK {
+		return fmt.Sprintf("gpu: none (%s)\nauto: %s", i.Reason, i.Auto)
+	}
+	c := &i.Caps
+	var b strings.Builder
+	fmt.Fprintf(&b, "gpu: %s (%s), OpenGL %s, GLSL %s\n", c.Renderer, c.Vendor, c.Version, c.GLSL)
+	fmt.Fprintf(&b, "  compute: yes, fp64: %v, software renderer: %v\n", yesNo(c.FP64), yesNo(c.Software))
+	fmt.Fprintf(&b, "  storage block: %s, work groups: %v per dispatch, %v per group (%d invocations), shared memory: %s\n",
+		gldev.Bytes(c.MaxBlockBytes), c.MaxGroupCount, c.MaxGroupSize, c.MaxInvocations, gldev.Bytes(int64(c.SharedBytes)))
+	if c.MemoryBytes > 0 {
+		fmt.Fprintf(&b, "  memory: %s\n", gldev.Bytes(c.MemoryBytes))
+	}
+	fmt.Fprintf(&b, "auto: %s (%s)", i.Auto, i.Reason)
+	return b.String()
+}
+
+func yesNo(v bool) string {
+	if v {
+		return "yes"
+	}
+	return "no"
+}

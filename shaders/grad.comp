@@ -1,0 +1,69 @@
+// grad.comp: the fused residual and gradient pass, first stage.
+//
+// Work group g reads WG·R rows of the segment once. Invocation t takes rows
+// q = g·WG·R + k·WG + t (k < R: neighbouring invocations read neighbouring
+// rows), forms each residual r = b + Σ_j x'_j·w_j in registers and adds
+// r·x' and (r, r²) to its LANES = C4+1 register sums; treeStore then sums
+// the work group's invocations. The second stage (reduce.comp) adds the
+// groups in double.
+//
+// w (binding 4) is the evaluation point rounded to the storage type, C4
+// vec4s, then (b, 0, 0, 0) with b = θ_intercept + Σ_j shift_j·θ_j: the
+// table is stored shifted (x' = x − shift), see prep.comp.
+
+layout(local_size_x = WG) in;
+
+layout(std430, binding = 4) readonly restrict buffer W { RVEC w[]; };
+layout(std430, binding = 6) readonly restrict buffer Order { int order[]; };
+
+uniform uint n;         // positions in the segment
+uniform uint pos0;      // first position: a row, or an index into the bound order buffer
+uniform uint groupBase; // segment's group index of this dispatch's first group
+uniform uint shuffled;  // 1: row = order[pos]
+uniform uint chunk0;    // table buffer bound at binding 0
+uniform uint nbound;    // table buffers bound (≤ NX)
+uniform uint chunkRows; // rows per table buffer
+
+void main() {
+	uint t = gl_LocalInvocationID.x;
+	uint g = groupBase + gl_WorkGroupID.x;
+	RVEC acc[LANES];
+	for (int j = 0; j < LANES; j++) {
+		acc[j] = RVEC(0);
+	}
+	REAL b = w[C4].x;
+	uint q0 = g * uint(WG * R) + t;
+	for (int k = 0; k < R; k++) {
+		uint q = q0 + uint(k * WG);
+		if (q >= n) {
+			break;
+		}
+		uint row = shuffled != 0u ? uint(order[pos0 + q]) : pos0 + q;
+		uint c = row / chunkRows - chunk0; // wraps to a huge value below the window
+		if (c >= nbound) {
+			continue;
+		}
+		uint base = (row - (chunk0 + c) * chunkRows) * uint(C4);
+		REAL r = b;
+#if C4 <= 16
+		RVEC xr[C4];
+		for (int j = 0; j < C4; j++) {
+			xr[j] = loadX(c, base + uint(j));
+			r += dot(xr[j], w[j]);
+		}
+		for (int j = 0; j < C4; j++) {
+			acc[j] += r * xr[j];
+		}
+#else
+		for (int j = 0; j < C4; j++) {
+			r += dot(loadX(c, base + uint(j)), w[j]);
+		}
+		for (int j = 0; j < C4; j++) {
+			acc[j] += r * loadX(c, base + uint(j));
+		}
+#endif
+		acc[C4].x += r;
+		acc[C4].y += r * r;
+	}
+	treeStore(acc, gl_WorkGroupID.x + groupBase);
+}
