@@ -9,7 +9,9 @@ import (
 func TestConformance(t *testing.T) { compare.TestBackend(t, newBackendOrSkip(t)) }
 
 // TestConformanceF64 runs the suite on float64 storage.
-func TestConformanceF64(t *testing.T) { compare.TestBackend(t, newBackendOrSkip(t, Options{F64: true})) }
+func TestConformanceF64(t *testing.T) {
+	compare.TestBackend(t, newBackendOrSkip(t, Options{F64: true}))
+}
 
 // TestConformanceSplit runs the suite with a storage block of 4 KiB, two
 // work groups per dispatch and two table buffers bound at a time, so the

@@ -5,7 +5,10 @@ import (
 	"math"
 	"math/rand/v2"
 	"os"
+	"os/exec"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/lsgd/lsgd"
 	"github.com/lsgd/lsgd/cpu"
@@ -238,5 +241,238 @@ func testGradient(t *testing.T, b *Backend) {
 				t.Errorf("%s: status count %d, want 1", name, gs.Count)
 			}
 		}
+	}
+}
+
+// TestPredict compares X·θ + b (target column ignored) with the float64
+// sum, before and after standardization, with the table split over
+// several buffers.
+func TestPredict(t *testing.T) {
+	for _, opt := range []Options{{}, {MaxBlockBytes: 2 << 10, MaxGroups: 3}} {
+		b := newBackendOrSkip(t, opt)
+		rng := rand.New(rand.NewPCG(3, 3))
+		for _, sh := range shapes {
+			tab := randTable(rng, sh.rows, sh.feats)
+			d, err := b.Load(tab, false)
+			if err != nil {
+				t.Fatal(err)
+			}
+			g := d.(*Data)
+			c := tab.Cols
+			theta := make([]float64, c+1)
+			for j := range theta {
+				theta[j] = rng.NormFloat64()
+			}
+			theta[tab.Target] = 123 // ignored
+			if err := g.Init(theta, make([]float64, c+1), make([]float64, c+1)); err != nil {
+				t.Fatal(err)
+			}
+			shift, mul := make([]float64, c), make([]float64, c)
+			for j := range shift {
+				shift[j], mul[j] = rng.NormFloat64(), 0.5+rng.Float64()
+			}
+			for pass := 0; pass < 2; pass++ {
+				want, scale, got := make([]float64, sh.rows), make([]float64, sh.rows), make([]float64, sh.rows)
+				for i := range want {
+					want[i], scale[i] = theta[c], math.Abs(theta[c])
+					for j := 0; j < c; j++ {
+						if j == tab.Target {
+							continue
+						}
+						x := tab.At(i, j)
+						if pass == 1 {
+							x = (x - shift[j]) * mul[j]
+						}
+						want[i] += x * theta[j]
+						scale[i] += math.Abs(x * theta[j])
+					}
+				}
+				poison(got)
+				if err := g.Predict(lsgd.Theta, got); err != nil {
+					t.Fatal(err)
+				}
+				checkClose(t, fmt.Sprintf("%+v %dx%d pass %d predict", opt, sh.rows, sh.feats, pass), got, want, scale, 1e-300, f32Rel)
+				if err := g.Standardize(shift, mul); err != nil {
+					t.Fatal(err)
+				}
+			}
+			g.Release()
+		}
+	}
+}
+
+// TestDeterministic: the same gradient twice, and on a second copy of the
+// table, gives the same bits, for contiguous and shuffled rows, with and
+// without the split into several buffers.
+func TestDeterministic(t *testing.T) {
+	for _, opt := range []Options{{}, {MaxBlockBytes: 4 << 10, MaxGroups: 2, MaxBound: 3}} {
+		b := newBackendOrSkip(t, opt)
+		rng := rand.New(rand.NewPCG(4, 4))
+		tab := randTable(rng, 3001, 13)
+		c := tab.Cols
+		theta, mask := make([]float64, c+1), make([]float64, c+1)
+		for j := range theta {
+			theta[j], mask[j] = rng.NormFloat64(), 1
+		}
+		order := make([]int32, tab.Rows)
+		for i, v := range rng.Perm(tab.Rows) {
+			order[i] = int32(v)
+		}
+		var first [][]float64
+		for copyNo := 0; copyNo < 2; copyNo++ {
+			d, err := b.Load(tab, false)
+			if err != nil {
+				t.Fatal(err)
+			}
+			d.Init(theta, mask, make([]float64, c+1))
+			d.SetOrder(order)
+			k := 0
+			for rep := 0; rep < 2; rep++ {
+				for _, rows := range []lsgd.Rows{{Lo: 5, Hi: 2990}, {Lo: 100, Hi: 2500, Shuffled: true}} {
+					if err := d.Gradient(lsgd.Theta, rows); err != nil {
+						t.Fatal(err)
+					}
+					g := make([]float64, c+2)
+					if err := d.Vector(lsgd.Grad, g[:c+1]); err != nil {
+						t.Fatal(err)
+					}
+					st, err := d.Status()
+					if err != nil {
+						t.Fatal(err)
+					}
+					g[c+1] = st.Loss
+					if copyNo == 0 && rep == 0 {
+						first = append(first, g)
+						continue
+					}
+					for j := range g {
+						if math.Float64bits(g[j]) != math.Float64bits(first[k][j]) {
+							t.Fatalf("%+v copy %d rep %d rows %+v: value %d = %v, first run %v", opt, copyNo, rep, rows, j, g[j], first[k][j])
+						}
+					}
+					k++
+					if k == len(first) {
+						k = 0
+					}
+				}
+			}
+			d.Release()
+		}
+	}
+}
+
+// TestCompileError injects broken shader sources and wants errors that
+// name the file and carry the driver's log.
+func TestCompileError(t *testing.T) {
+	for file, src := range map[string]string{
+		"grad.comp":   "layout(local_size_x = WG) in;\nvoid main() {\n\tfloat x = undefinedThing;\n}\n",
+		"common.glsl": "#define REAL float\nthis is not glsl\n",
+	} {
+		b := newBackendOrSkip(t, Options{Shaders: map[string]string{file: src}})
+		_, err := b.Load(randTable(rand.New(rand.NewPCG(1, 2)), 10, 2), false)
+		if err == nil {
+			t.Fatalf("broken %s: Load succeeded", file)
+		}
+		t.Log(err)
+		msg := err.Error()
+		if !strings.Contains(msg, file+":") || !strings.Contains(strings.ToLower(msg), "error") {
+			t.Errorf("broken %s: error %q does not name the file in the driver's log", file, msg)
+		}
+	}
+}
+
+// TestNoDisplay runs Probe and New in a child process without a display
+// and wants one-line errors saying so.
+func TestNoDisplay(t *testing.T) {
+	if os.Getenv("LSGD_GPU_CHILD") == "nodisplay" {
+		_, err := Probe()
+		fmt.Printf("probe: %v\n", err)
+		_, err = New(Options{})
+		fmt.Printf("new: %v\n", err)
+		return
+	}
+	if testing.Short() {
+		t.Skip("starts a child process")
+	}
+	cases := []struct{ env, want string }{
+		{"DISPLAY=", "gpu: no display"},
+		{"DISPLAY=:4321", "gpu: no display"}, // no server listens there
+	}
+	if info, err := Probe(); err == nil && strings.Contains(info.Caps.Version, "Mesa") {
+		// Mesa can be told to offer no more than OpenGL 4.2.
+		cases = append(cases, struct{ env, want string }{"MESA_GL_VERSION_OVERRIDE=4.2", "gpu: no OpenGL 4.3 core context"})
+	}
+	for _, c := range cases {
+		cmd := exec.Command(os.Args[0], "-test.run=^TestNoDisplay$", "-test.v")
+		cmd.Env = append(os.Environ(), "LSGD_GPU_CHILD=nodisplay", c.env)
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("child: %v\n%s", err, out)
+		}
+		for _, want := range []string{"probe: " + c.want, "new: " + c.want} {
+			if !strings.Contains(string(out), want) {
+				t.Errorf("%s: child output lacks %q:\n%s", c.env, want, out)
+			}
+		}
+		t.Logf("%q:\n%s", c.env, out)
+	}
+}
+
+func TestProbe(t *testing.T) {
+	info, err := Probe()
+	if err != nil {
+		if os.Getenv("LSGD_REQUIRE_GPU") == "1" {
+			t.Fatal(err)
+		}
+		if info.Auto != "cpu" || info.Reason == "" || strings.Contains(info.Reason, "\n") {
+			t.Errorf("no context: Auto %q, Reason %q; want cpu and one line", info.Auto, info.Reason)
+		}
+		t.Skipf("no GL context: %v", err)
+	}
+	t.Logf("\n%s", info)
+	want := "gpu"
+	if info.Caps.Software {
+		want = "cpu"
+	}
+	if info.Auto != want || info.Reason == "" || strings.Contains(info.Reason, "\n") {
+		t.Errorf("Auto %q (%s); want %s and a one-line reason", info.Auto, info.Reason, want)
+	}
+}
+
+// TestTimeGradient checks that the timer queries return a positive time
+// for each repetition, no more than the wall-clock time of the call.
+func TestTimeGradient(t *testing.T) {
+	b := newBackendOrSkip(t)
+	tab := randTable(rand.New(rand.NewPCG(5, 5)), 20000, 16)
+	d, err := b.Load(tab, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Release()
+	c := tab.Cols
+	theta := make([]float64, c+1)
+	theta[tab.Target] = -1
+	d.Init(theta, make([]float64, c+1), make([]float64, c+1))
+	start := time.Now()
+	secs, err := d.(*Data).TimeGradient(lsgd.Rows{Lo: 0, Hi: tab.Rows}, 5)
+	wall := time.Since(start).Seconds()
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := 0.0
+	for _, s := range secs {
+		if !(s > 0) {
+			t.Errorf("timer gave %v s", s)
+		}
+		sum += s
+	}
+	if sum > wall {
+		t.Errorf("timed %v s in %v s of wall time", sum, wall)
+	}
+	t.Logf("gradient over %d×%d: %.3g ms per pass (%.3g GB/s), wall %.3g ms for 7 passes", tab.Rows, c,
+		1e3*sum/5, float64(tab.Rows*4*((c+3)/4)*4)/(sum/5)/1e9, 1e3*wall)
+	st, _ := d.Status()
+	if st.Count != 0 {
+		t.Errorf("TimeGradient added %d gradients to the status", st.Count)
 	}
 }

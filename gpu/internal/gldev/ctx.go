@@ -123,37 +123,38 @@ type Program struct {
 }
 
 // logLine matches the location prefix of an info-log line: Mesa
-// "2:15(3): error", NVIDIA "2(15) : error", AMD "ERROR: 2:15:".
+// "0:15(3): error", NVIDIA "0(15) : error", AMD "ERROR: 0:15:".
 var logLine = regexp.MustCompile(`(?m)^(ERROR: |WARNING: )?(\d+)([:(])(\d+)`)
 
-// NewProgram compiles and links a compute shader from the sources, in
-// order. The first source must begin with the #version line; a "#line 1 k"
-// directive is put before source k > 0 so the info log's locations can be
-// given back with the source's name. Errors carry the program's name and
-// the driver's info log.
+// NewProgram compiles and links a compute shader from the sources, joined
+// in order (the first must begin with the #version line). Errors carry
+// the program's name and the driver's info log, with each location given
+// as the source's name and its own line number.
 func (c *Ctx) NewProgram(name string, srcs []Source) (*Program, error) {
-	texts := make([]string, len(srcs))
+	var text strings.Builder
+	starts := make([]int, len(srcs)) // first line of each source in text
+	line := 1
 	for i, s := range srcs {
+		starts[i] = line
 		t := s.Text
-		if i > 0 {
-			t = fmt.Sprintf("#line 1 %d\n%s", i, t)
-		}
 		if !strings.HasSuffix(t, "\n") {
 			t += "\n"
 		}
-		texts[i] = t + "\x00"
+		text.WriteString(t)
+		line += strings.Count(t, "\n")
 	}
+	text.WriteString("\x00")
 	sh := gl.CreateShader(gl.COMPUTE_SHADER)
 	defer gl.DeleteShader(sh)
-	cstrs, free := gl.Strs(texts...)
-	gl.ShaderSource(sh, int32(len(texts)), cstrs, nil)
+	cstrs, free := gl.Strs(text.String())
+	gl.ShaderSource(sh, 1, cstrs, nil)
 	free()
 	gl.CompileShader(sh)
 	var ok int32
 	gl.GetShaderiv(sh, gl.COMPILE_STATUS, &ok)
 	if ok == gl.FALSE {
 		log := shaderLog(sh, false)
-		return nil, fmt.Errorf("gpu: shader %s does not compile:\n%s", name, nameLog(log, srcs))
+		return nil, fmt.Errorf("gpu: shader %s does not compile:\n%s", name, nameLog(log, srcs, starts))
 	}
 	id := gl.CreateProgram()
 	gl.AttachShader(id, sh)
@@ -162,7 +163,7 @@ func (c *Ctx) NewProgram(name string, srcs []Source) (*Program, error) {
 	if ok == gl.FALSE {
 		log := shaderLog(id, true)
 		gl.DeleteProgram(id)
-		return nil, fmt.Errorf("gpu: shader %s does not link:\n%s", name, nameLog(log, srcs))
+		return nil, fmt.Errorf("gpu: shader %s does not link:\n%s", name, nameLog(log, srcs, starts))
 	}
 	return &Program{id: id, Name: name, locs: map[string]int32{}}, nil
 }
@@ -186,16 +187,22 @@ func shaderLog(id uint32, program bool) string {
 	return strings.TrimSpace(gl.GoStr(&buf[0]))
 }
 
-// nameLog replaces the source numbers in an info log by source names.
-func nameLog(log string, srcs []Source) string {
+// nameLog replaces the line numbers of the joined source in an info log by
+// the name of the source and the line in it, and indents the log.
+func nameLog(log string, srcs []Source, starts []int) string {
 	log = logLine.ReplaceAllStringFunc(log, func(m string) string {
 		sub := logLine.FindStringSubmatch(m)
-		var k int
-		fmt.Sscan(sub[2], &k)
-		if k < 0 || k >= len(srcs) {
+		var src, line int
+		fmt.Sscan(sub[2], &src)
+		fmt.Sscan(sub[4], &line)
+		if src != 0 {
 			return m
 		}
-		return sub[1] + srcs[k].Name + sub[3] + sub[4]
+		k := len(starts) - 1
+		for k > 0 && starts[k] > line {
+			k--
+		}
+		return fmt.Sprintf("%s%s%s%d", sub[1], srcs[k].Name, sub[3], line-starts[k]+1)
 	})
 	var b strings.Builder
 	for _, l := range strings.Split(log, "\n") {

@@ -6,8 +6,12 @@
 package gldev
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
+	"log"
+	"os"
+	"runtime"
 	"strings"
 
 	"github.com/go-gl/gl/v4.3-core/gl"
@@ -88,8 +92,8 @@ func open() (d *Device, err error) {
 		}
 	}()
 	if !glfwReady {
-		if err := glfw.Init(); err != nil {
-			return nil, fmt.Errorf("gpu: no display (GLFW cannot initialise: %s)", oneLine(err.Error()))
+		if err := initGLFW(); err != nil {
+			return nil, err
 		}
 		glfwReady = true
 	}
@@ -121,6 +125,40 @@ func open() (d *Device, err error) {
 		return nil, fmt.Errorf("gpu: %s (OpenGL %s) has no compute shaders", d.caps.Renderer, d.caps.Version)
 	}
 	return d, nil
+}
+
+// initGLFW initialises GLFW. go-glfw's Init reports a platform error
+// (no X display) only by logging it and returning nil, so the log is
+// captured for the message and a call that needs an initialised GLFW
+// tells whether it worked.
+func initGLFW() (err error) {
+	if runtime.GOOS != "windows" && runtime.GOOS != "darwin" && os.Getenv("DISPLAY") == "" && os.Getenv("WAYLAND_DISPLAY") == "" {
+		return errors.New("gpu: no display (DISPLAY is not set)")
+	}
+	var logged bytes.Buffer
+	out, flags := log.Writer(), log.Flags()
+	log.SetOutput(&logged)
+	log.SetFlags(0)
+	ierr := glfw.Init()
+	log.SetOutput(out)
+	log.SetFlags(flags)
+	why := strings.TrimSpace(logged.String())
+	if ierr != nil {
+		why = ierr.Error()
+	}
+	defer func() {
+		if v := recover(); v != nil {
+			if why == "" {
+				why = fmt.Sprint(v)
+			}
+			err = fmt.Errorf("gpu: no display (GLFW cannot initialise: %s)", oneLine(why))
+		}
+	}()
+	if ierr != nil {
+		panic(ierr)
+	}
+	glfw.GetPrimaryMonitor() // panics with NotInitialized when Init failed
+	return nil
 }
 
 func oneLine(s string) string {
