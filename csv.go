@@ -602,44 +602,58 @@ func csvParseFloat(b []byte, bits int) (float64, csvStatus) {
 		}
 		return 0, csvOK
 	}
-	if !trunc {
-		// Exact fast path (Clinger): the mantissa and the power of ten
-		// are both exact, so one rounding gives the correct result.
-		if bits == 64 && mant < 1<<53 && exp >= -22 && exp <= 22 {
-			f := float64(mant)
-			if exp < 0 {
-				f /= csvPow10[-exp]
-			} else {
-				f *= csvPow10[exp]
-			}
-			if neg {
-				f = -f
-			}
-			return f, csvOK
+	if !trunc && bits == 32 && mant < 1<<24 && exp >= -10 && exp <= 10 {
+		// Exact fast path (Clinger) in float32: the mantissa and the
+		// power of ten are both exact, so one rounding is correct.
+		f := float32(mant)
+		if exp < 0 {
+			f /= csvPow10f32[-exp]
+		} else {
+			f *= csvPow10f32[exp]
 		}
-		if bits == 32 && mant < 1<<24 && exp >= -10 && exp <= 10 {
-			f := float32(mant)
-			if exp < 0 {
-				f /= csvPow10f32[-exp]
-			} else {
-				f *= csvPow10f32[exp]
-			}
-			if neg {
-				f = -f
-			}
-			return float64(f), csvOK
+		if neg {
+			f = -f
 		}
+		return float64(f), csvOK
 	}
-	f, err := strconv.ParseFloat(unsafe.String(&b[0], len(b)), bits)
-	if err != nil {
-		if errors.Is(err, strconv.ErrRange) && math.IsInf(f, 0) {
-			return 0, csvRange
+	var f float64
+	if !trunc && mant < 1<<53 && exp >= -22 && exp <= 22 {
+		// The same in float64.
+		f = float64(mant)
+		if exp < 0 {
+			f /= csvPow10[-exp]
+		} else {
+			f *= csvPow10[exp]
 		}
-		if !errors.Is(err, strconv.ErrRange) {
+		if neg {
+			f = -f
+		}
+	} else {
+		var err error
+		f, err = strconv.ParseFloat(unsafe.String(&b[0], len(b)), 64)
+		if err != nil && !errors.Is(err, strconv.ErrRange) {
 			return 0, csvBad // unreachable: the syntax was checked
 		}
+		if math.IsInf(f, 0) {
+			return 0, csvRange // overflows float64, so float32 too
+		}
 	}
-	if math.IsInf(f, 0) || math.IsNaN(f) {
+	if bits == 64 {
+		return f, csvOK
+	}
+	// float32: rounding the correctly rounded float64 again is correct
+	// unless it landed exactly on a midpoint between two float32 values
+	// (the midpoints are float64 numbers, and rounding is monotonic), the
+	// 29 fraction bits float32 drops being 1000…0. Subnormal and
+	// overflowing float32 results take strconv's float32 path too.
+	if a := math.Abs(f); a >= 0x1p-126 && a <= math.MaxFloat32 && math.Float64bits(f)&(1<<29-1) != 1<<28 {
+		return float64(float32(f)), csvOK
+	}
+	f, err := strconv.ParseFloat(unsafe.String(&b[0], len(b)), 32)
+	if err != nil && !errors.Is(err, strconv.ErrRange) {
+		return 0, csvBad
+	}
+	if math.IsInf(f, 0) {
 		return 0, csvRange
 	}
 	return f, csvOK

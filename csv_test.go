@@ -367,6 +367,15 @@ func TestCSVParseFloat(t *testing.T) {
 			strconv.FormatFloat(r.NormFloat64()*1e6, 'f', r.IntN(12), 64),
 			strconv.Itoa(r.IntN(1<<30)-1<<29))
 	}
+	// Decimals at and next to float32 rounding midpoints, where rounding
+	// to float64 first and then to float32 can go wrong.
+	for range 5000 {
+		v := math.Float32frombits(r.Uint32() & 0x7f7fffff)
+		m := (float64(v) + float64(math.Nextafter32(v, float32(math.Inf(1))))) / 2
+		cases = append(cases, strconv.FormatFloat(m, 'g', -1, 64), strconv.FormatFloat(m, 'e', 70, 64),
+			strconv.FormatFloat(m, 'e', 16, 64), strconv.FormatFloat(m, 'e', 17, 64),
+			strconv.FormatFloat(math.Nextafter(m, 0), 'g', -1, 64), strconv.FormatFloat(math.Nextafter(m, 1e300), 'g', -1, 64))
+	}
 	cases = append(cases, "1.", ".1", "+.1e+1", "-0.e-0", "00000.00001", "9007199254740993", "4.9e-324", "2.4e-324",
 		"1e-400", "3.4028235e38", "3.4028235677973366e38", "1.401298464324817e-45", "7e-46")
 	for _, s := range cases {

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -108,6 +109,9 @@ func npyRead(r io.Reader, size int64, name string, opt ReadOptions) (*Table, err
 		} else {
 			err = npyConvert(r, t.F64, t)
 		}
+	}
+	if errors.Is(err, ErrInput) {
+		return nil, err
 	}
 	if err != nil {
 		return nil, fmt.Errorf("%s: reading data: %w", name, err)
@@ -369,8 +373,8 @@ func npyConvert[T float32 | float64](r io.Reader, dst []T, t *Table) error {
 				f := float32(v)
 				if math.IsInf(float64(f), 0) && !math.IsInf(v, 0) {
 					row, col := (k+i)/t.Cols, (k+i)%t.Cols
-					return inputErrorf("row %d, %s: %g overflows float32 (largest magnitude %g): use --precision f64",
-						row+1, ioColumn(t.Names, col), v, math.MaxFloat32)
+					return inputErrorf("%s: row %d, %s: %g overflows float32 (largest magnitude %g): use --precision f64",
+						t.Source, row+1, ioColumn(t.Names, col), v, math.MaxFloat32)
 				}
 				d32[k+i] = f
 			}
