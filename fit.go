@@ -113,7 +113,13 @@ type Result struct {
 	L          float64 `json:"lipschitz"`      // power-iteration estimate of L (0 if not needed)
 	CondSample int     `json:"cond_sample"`    // rows in the curvature sample
 	Restarts   int     `json:"restarts"`       // Nesterov restarts
-	Accuracy   float64 `json:"accuracy_limit"` // ≈ cond·u: the best relative accuracy the precision allows
+	Accuracy   float64 `json:"accuracy_limit"` // ≈ 10·cond·u·(1+max|μ|/s): the relative accuracy the precision allows
+	ErrorBound float64 `json:"error_bound"`    // gap_bound + accuracy_limit: certified relative distance to the exact solution
+	Tol        float64 `json:"tol"`            // the relative accuracy asked for (converged: error_bound ≤ tol)
+	// CoefBound and InterceptBound bound |coef − exact| on the original
+	// scale, mapped from error_bound on the standardized problem.
+	CoefBound      []float64 `json:"coef_bound"`
+	InterceptBound float64   `json:"intercept_bound"`
 
 	Backend     string    `json:"backend"`
 	Device      string    `json:"device"`
@@ -149,7 +155,8 @@ func Fit(ctx context.Context, b Backend, t *Table, opt Options) (*Result, error)
 	}
 	prec := b.Precision()
 	u := prec.UnitRoundoff()
-	if opt.Tol == 0 {
+	userTol := opt.Tol > 0
+	if !userTol {
 		opt.Tol = 1e-8
 		if prec == F32 {
 			opt.Tol = 1e-5
@@ -202,11 +209,29 @@ func Fit(ctx context.Context, b Backend, t *Table, opt Options) (*Result, error)
 	for _, g := range f.curv.Collinear {
 		res.Warnings = append(res.Warnings, f.collinearWarning(g))
 	}
-	res.Accuracy = math.Min(1, 10*f.curv.Cond*u)
-	if f.curv.Cond*u > opt.Tol {
+	// What the precision allows: rounding the data (and the standardized
+	// values) to u perturbs the problem by about u·(1 + max|μ_j|/s_j)
+	// relative, and the solution by up to cond times that (cond of the
+	// Hessian covers the κ² term of least-squares perturbation theory);
+	// a factor 10 for the sums.
+	amp := 1.0
+	for j := 0; j < c; j++ {
+		amp = math.Max(amp, 1+math.Abs(f.shift[j])*f.mul[j])
+	}
+	res.Accuracy = 10 * f.curv.Cond * u * amp
+	if !userTol {
+		// The default asks for what the precision can certify.
+		f.opt.Tol = math.Max(f.opt.Tol, math.Min(2*res.Accuracy, maxUsefulAccuracy))
+	}
+	res.Tol = f.opt.Tol
+	if res.Accuracy > f.opt.Tol || res.Accuracy > maxUsefulAccuracy {
+		hint := ""
+		if prec == F32 {
+			hint = "; use --precision f64"
+		}
 		res.Warnings = append(res.Warnings, fmt.Sprintf(
-			"ill-conditioned: cond ≈ %.2g, so %s arithmetic cannot certify a relative accuracy of %.2g (best ≈ %.2g)",
-			f.curv.Cond, prec, opt.Tol, res.Accuracy))
+			"ill-conditioned for %s: cond ≈ %.2g, so the coefficients can only be certified to ≈ %.2g relative%s",
+			prec, f.curv.Cond, res.Accuracy, hint))
 	}
 
 	if err := data.Init(theta, mask, ridge); err != nil {
@@ -534,6 +559,34 @@ func (f *fitter) diverged(d *DivergedError) error {
 	return d
 }
 
+// gapSafety multiplies ‖g‖/μ, the bound on ‖θ − θ*‖: 2 when μ is the
+// smallest eigenvalue of the Hessian of all rows (the bound is then tight
+// for well-conditioned problems and rounding must not tip it over), 4 when
+// μ comes from a sample of at least 16·p rows, whose extreme eigenvalues
+// can be off by (1 ± √(p/S))².
+func (f *fitter) gapSafety() float64 {
+	if f.curv.Exact {
+		return 2
+	}
+	return 4
+}
+
+// maxUsefulAccuracy is the largest accuracy limit under which a fit may
+// still call itself converged.
+const maxUsefulAccuracy = 1e-2
+
+// stopGap is the certified gap at which the loop stops: the tolerance less
+// what the precision costs, or a tenth of the tolerance when the precision
+// alone exceeds it (the fit then cannot be certified, but goes on while it
+// helps).
+func (f *fitter) stopGap() float64 {
+	tol, acc := f.opt.Tol, f.res.Accuracy
+	if acc <= tol/2 {
+		return tol - acc
+	}
+	return tol / 10
+}
+
 func (f *fitter) lossScale() float64 {
 	mt := f.mul[f.t.Target]
 	return 1 / (mt * mt)
@@ -626,14 +679,14 @@ func (f *fitter) run(ctx context.Context) error {
 			return &DivergedError{Iteration: it, Loss: loss}
 		}
 		relGrad := math.Sqrt(gn2) / f.gnorm0
-		gap := math.Sqrt(gn2) / (f.curv.Min * math.Max(math.Sqrt(pn2), 1))
+		gap := f.gapSafety() * math.Sqrt(gn2) / (f.curv.Min * math.Max(math.Sqrt(pn2), 1))
 		res.History = append(res.History, loss*f.lossScale())
 		res.HistoryIt = append(res.HistoryIt, it)
 		if o.Progress != nil {
 			o.Progress(Progress{Iteration: it, Epoch: f.epoch, MaxEpochs: f.maxEpochs,
 				Loss: loss * f.lossScale(), RelGrad: relGrad, Gap: gap})
 		}
-		if f.batch == 0 && gap <= o.Tol {
+		if f.batch == 0 && gap <= f.stopGap() {
 			f.reason = "gradient"
 			return nil
 		}
@@ -699,7 +752,9 @@ func (f *fitter) finish() error {
 	if f.gnorm0 > 0 {
 		res.RelGrad = gn / f.gnorm0
 	}
-	res.GapBound = gn / (f.curv.Min * math.Max(math.Sqrt(pn), 1))
+	thn := math.Max(math.Sqrt(pn), 1)
+	res.GapBound = f.gapSafety() * gn / (f.curv.Min * thn)
+	res.ErrorBound = res.GapBound + res.Accuracy
 	ls := f.lossScale()
 	res.Loss = st.Loss * ls
 	res.MSE = math.Max(st.Loss-ridgeTerm, 0) * ls
@@ -730,21 +785,36 @@ func (f *fitter) finish() error {
 		res.Intercept = 0
 	}
 
-	switch f.reason {
-	case "gradient":
-		res.Converged = res.GapBound <= 10*f.opt.Tol || f.gnorm0 == 0
-	case "loss-stalled":
-		res.Converged = res.GapBound <= math.Max(f.opt.Tol, res.Accuracy)
+	// Per-coefficient bounds on the original scale: with ‖δθ‖ ≤ E on the
+	// standardized problem, |δcoef_j| ≤ E·mul_j/mul_t and |δintercept| ≤
+	// E·√(1 + Σ(mul_j·μ_j)²)/mul_t (Cauchy–Schwarz).
+	E := res.ErrorBound * thn
+	res.CoefBound = res.CoefBound[:0]
+	ib := 1.0
+	for j := 0; j < f.c; j++ {
+		if j == tg {
+			continue
+		}
+		res.CoefBound = append(res.CoefBound, E*f.mul[j]/mt)
+		ib += (f.mul[j] * f.shift[j]) * (f.mul[j] * f.shift[j])
 	}
+	res.InterceptBound = E * math.Sqrt(ib) / mt
+	if f.opt.NoIntercept {
+		res.InterceptBound = 0
+	}
+
+	res.Converged = (res.ErrorBound <= f.opt.Tol && res.Accuracy <= maxUsefulAccuracy) || f.gnorm0 == 0
 	res.Reason = f.reason
-	if f.reason == "gradient" && !res.Converged {
-		res.Reason = "gradient (not confirmed at the final point)"
-	}
-	if f.reason == "loss-stalled" && res.Converged && res.GapBound > f.opt.Tol {
-		res.Reason = "loss-stalled (at the precision limit)"
-	}
-	if !res.Converged && f.curv.Cond*f.prec.UnitRoundoff() > 1e-3*f.opt.Tol || !res.Converged && f.curv.Cond > 1e6 {
+	switch {
+	case f.gnorm0 == 0:
+		res.Reason = "gradient (zero at the start)"
+	case res.Converged:
+	case res.Accuracy > f.opt.Tol/2:
+		res.Reason += fmt.Sprintf("; precision-limited: %s with cond ≈ %.2g certifies only ≈ %.2g relative", f.prec, f.curv.Cond, res.Accuracy)
+	case f.curv.Cond > 1e6:
 		res.Reason += fmt.Sprintf("; ill-conditioned (cond ≈ %.2g)", f.curv.Cond)
+	case f.reason == "gradient":
+		res.Reason += " (not confirmed at the final point)"
 	}
 	return nil
 }

@@ -23,10 +23,10 @@ type Curvature struct {
 
 // sampleSize is the number of rows whose Gram matrix estimates the
 // curvature: every row up to 65536, fewer as p grows so the cost stays
-// near 2²⁸ multiply-adds.
+// near 2²⁸ multiply-adds, but never below 16·p.
 func sampleSize(n, p int) int {
 	s := min(65536, (1<<28)/(p*p))
-	s = max(s, 4*p)
+	s = max(s, 16*p)
 	return min(n, s)
 }
 
