@@ -1,0 +1,84 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/lsgd/lsgd"
+)
+
+// loadTable reads a CSV or .npy data file with the target column named by
+// target ("" for the last column), stored in precision p.
+func loadTable(path, target string, p lsgd.Precision) (*lsgd.Table, error) {
+	return lsgd.LoadTable(path, lsgd.ReadOptions{Target: target, Precision: p})
+}
+
+// dataFormat returns "csv" or "npy" from a file name's extension.
+func dataFormat(cmd *cobra.Command, flag, path string) (string, error) {
+	switch strings.ToLower(filepath.Ext(path)) {
+	case ".csv":
+		return "csv", nil
+	case ".npy":
+		return "npy", nil
+	}
+	return "", usageErrorf(cmd, "--%s %s: want a .csv or .npy file name", flag, path)
+}
+
+// checkOutputPath fails early, before a long computation, when an output
+// file could not be written: its directory is missing or the path is a
+// directory.
+func checkOutputPath(cmd *cobra.Command, flag, path string) error {
+	if path == "" {
+		return nil
+	}
+	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
+		return usageErrorf(cmd, "--%s %s: is a directory", flag, path)
+	}
+	dir := filepath.Dir(path)
+	fi, err := os.Stat(dir)
+	if err != nil {
+		return usageErrorf(cmd, "--%s %s: directory %s does not exist", flag, path, dir)
+	}
+	if !fi.IsDir() {
+		return usageErrorf(cmd, "--%s %s: %s is not a directory", flag, path, dir)
+	}
+	return nil
+}
+
+// writeAtomic writes a file through lsgd.WriteFileAtomic: the file appears
+// complete or not at all. The write stops (and nothing is left behind) when
+// ctx is cancelled.
+func writeAtomic(ctx context.Context, path string, fill func(io.Writer) error) error {
+	err := lsgd.WriteFileAtomic(path, func(w io.Writer) error {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		return fill(ctxWriter{ctx, w})
+	})
+	if err != nil {
+		if ctx.Err() != nil {
+			return fmt.Errorf("interrupted: %s not written", path)
+		}
+		return err
+	}
+	return nil
+}
+
+// ctxWriter fails writes once its context is cancelled.
+type ctxWriter struct {
+	ctx context.Context
+	w   io.Writer
+}
+
+func (c ctxWriter) Write(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.w.Write(p)
+}

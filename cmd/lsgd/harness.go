@@ -1,0 +1,225 @@
+package main
+
+import (
+	"errors"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/lsgd/lsgd"
+	"github.com/lsgd/lsgd/compare"
+)
+
+type compareFlags struct {
+	rows, features int
+	cond, noise    float64
+	seed           uint64
+	data, target   string
+	threads        int
+	json, verbose  bool
+}
+
+func (a *app) compareCommand() *cobra.Command {
+	f := &compareFlags{}
+	cmd := &cobra.Command{
+		Use:   "compare [--rows N --features D --cond K --seed S | --data FILE] [--json]",
+		Short: "Check the CPU and GPU backends against each other and the exact solution",
+		Long: `compare fits one problem with every backend there is (the float64 CPU
+reference, the fast CPU path in f64 and f32, the GPU when there is a GL
+device) and checks each against the exact QR solution and against each
+other, within tolerances derived from each precision's unit round-off and
+the problem's condition number. The problem is synthetic (--rows,
+--features, --cond, --noise, --seed) or read from --data.
+
+Exit status 1 when any check fails.`,
+		Example: `  lsgd compare
+  lsgd compare --rows 200000 --features 32 --cond 100 --json
+  lsgd compare --data data.csv --target y`,
+		RunE: func(cmd *cobra.Command, args []string) error { return a.compare(cmd, f) },
+	}
+	fl := cmd.Flags()
+	fl.SortFlags = false
+	fl.IntVar(&f.rows, "rows", 200000, "rows of the synthetic problem")
+	fl.IntVar(&f.features, "features", 32, "features of the synthetic problem")
+	fl.Float64Var(&f.cond, "cond", 10, "condition number of the synthetic problem's standardized features")
+	fl.Float64Var(&f.noise, "noise", 0.1, "noise of the synthetic problem")
+	fl.Uint64Var(&f.seed, "seed", 1, "seed of the synthetic problem")
+	fl.StringVar(&f.data, "data", "", "compare on this data file (.csv or .npy) instead of a synthetic problem")
+	fl.StringVar(&f.target, "target", "", "with --data: the target column's name; default: the last column")
+	fl.IntVar(&f.threads, "threads", 0, "CPU threads; 0: all cores")
+	fl.BoolVar(&f.json, "json", false, "print the report as one JSON object on stdout")
+	fl.BoolVar(&f.verbose, "verbose", false, "log each fit on stderr as it runs")
+	return cmd
+}
+
+// errChecksFailed makes compare exit with status 1 after printing its
+// report.
+var errChecksFailed = errors.New("compare: some checks failed (see the report)")
+
+func (a *app) compare(cmd *cobra.Command, f *compareFlags) error {
+	if f.data != "" {
+		for _, n := range []string{"rows", "features", "cond", "noise", "seed"} {
+			if cmd.Flags().Changed(n) {
+				return usageErrorf(cmd, "--%s describes a synthetic problem: it cannot be used with --data", n)
+			}
+		}
+	} else {
+		if err := positiveInt(cmd, "rows", f.rows); err != nil {
+			return err
+		}
+		if err := positiveInt(cmd, "features", f.features); err != nil {
+			return err
+		}
+		if !(f.cond >= 1) || f.cond > 1e300 {
+			return usageErrorf(cmd, "--cond must be a finite number ≥ 1, got %g", f.cond)
+		}
+		if err := nonNegative(cmd, "noise", f.noise); err != nil {
+			return err
+		}
+	}
+	if f.threads < 0 {
+		return usageErrorf(cmd, "--threads must be ≥ 0, got %d", f.threads)
+	}
+	cfg := compare.Config{Rows: f.rows, Features: f.features, Cond: f.cond, Noise: f.noise, Seed: f.seed, Threads: f.threads}
+	if f.verbose {
+		cfg.Log = a.stderr
+	}
+	if f.data != "" {
+		t, err := loadTable(f.data, f.target, lsgd.F64)
+		if err != nil {
+			return err
+		}
+		cfg.Data = t
+	}
+	g, why := a.gpuForCompare()
+	if g != nil {
+		defer g.Close()
+	}
+	cfg.GPU, cfg.GPUReason = g, why
+	rep, err := compare.Run(cmd.Context(), cfg)
+	if err != nil {
+		return err
+	}
+	if f.json {
+		err = writeJSON(a.stdout, rep)
+	} else {
+		err = rep.WriteText(a.stdout)
+	}
+	if err != nil {
+		return err
+	}
+	if !rep.Agree {
+		return errChecksFailed
+	}
+	return nil
+}
+
+// gpuForCompare opens the GL device when there is one (a software renderer
+// too: compare checks correctness, not speed), or says why not.
+func (a *app) gpuForCompare() (lsgd.Backend, string) {
+	p := probeGPU()
+	if !p.OK || p.Err != nil {
+		return nil, p.Why
+	}
+	b, err := openGPU(backendOptions{})
+	if err != nil {
+		return nil, strings.TrimPrefix(err.Error(), "gpu: ")
+	}
+	return b, ""
+}
+
+type benchFlags struct {
+	backend    *choice
+	precision  string
+	rows       int
+	features   int
+	sweep      bool
+	reps       int
+	out        string
+	threads    int
+	json, logs bool
+}
+
+func (a *app) benchCommand() *cobra.Command {
+	f := &benchFlags{backend: backendFlag()}
+	cmd := &cobra.Command{
+		Use:   "bench [--backend cpu|gpu] [--precision f32|f64] [--rows N --features D | --sweep] [flags]",
+		Short: "Measure the gradient kernel's throughput",
+		Long: `bench times one full-batch gradient (the fused residual and reduction over
+every row, the kernel every iteration runs) on one backend, after a warm-up,
+as the median of --reps runs, and reports seconds, GB/s of table read and
+the fraction of the device's measured read bandwidth reached.
+
+--sweep runs a grid of shapes instead of one (sizes larger than a third of
+the available memory are skipped). --out PREFIX writes the results as
+PREFIX.csv, PREFIX.json and a plot, PREFIX.png.`,
+		Example: `  lsgd bench --backend cpu --rows 1000000 --features 32
+  lsgd bench --backend gpu --precision f32 --sweep --out results/gpu`,
+		RunE: func(cmd *cobra.Command, args []string) error { return a.bench(cmd, f) },
+	}
+	fl := cmd.Flags()
+	fl.SortFlags = false
+	fl.Var(f.backend, "backend", "auto, cpu or gpu")
+	fl.StringVar(&f.precision, "precision", "", "f64 or f32; default f64 on the CPU, f32 on the GPU")
+	fl.IntVar(&f.rows, "rows", 1000000, "rows of the benchmark table")
+	fl.IntVar(&f.features, "features", 32, "features of the benchmark table")
+	fl.BoolVar(&f.sweep, "sweep", false, "run a grid of rows × features instead of one shape")
+	fl.IntVar(&f.reps, "reps", 7, "timed repetitions per shape (the median is reported)")
+	fl.StringVar(&f.out, "out", "", "write the results to PREFIX.csv, PREFIX.json and PREFIX.png")
+	fl.IntVar(&f.threads, "threads", 0, "CPU threads; 0: all cores")
+	fl.BoolVar(&f.json, "json", false, "print the results as JSON on stdout")
+	fl.BoolVar(&f.logs, "verbose", false, "log each shape on stderr as it runs")
+	return cmd
+}
+
+func (a *app) bench(cmd *cobra.Command, f *benchFlags) error {
+	if f.sweep && (cmd.Flags().Changed("rows") || cmd.Flags().Changed("features")) {
+		return usageErrorf(cmd, "--sweep chooses the shapes: it cannot be used with --rows or --features")
+	}
+	for _, c := range []struct {
+		n string
+		v int
+	}{{"rows", f.rows}, {"features", f.features}, {"reps", f.reps}} {
+		if err := positiveInt(cmd, c.n, c.v); err != nil {
+			return err
+		}
+	}
+	if f.threads < 0 {
+		return usageErrorf(cmd, "--threads must be ≥ 0, got %d", f.threads)
+	}
+	prec, precSet, err := parsePrecision(cmd, f.precision)
+	if err != nil {
+		return err
+	}
+	if f.out != "" {
+		if err := checkOutputPath(cmd, "out", f.out+".json"); err != nil {
+			return err
+		}
+	}
+	b, err := a.openBackend(cmd, backendOptions{Kind: f.backend.v, Precision: prec, PrecisionSet: precSet, Threads: f.threads})
+	if err != nil {
+		return err
+	}
+	defer b.Close()
+	cfg := compare.BenchConfig{Backend: b, Rows: []int{f.rows}, Features: []int{f.features}, Reps: f.reps, Out: f.out,
+		Threads: f.threads}
+	if f.sweep {
+		cfg.Rows, cfg.Features = nil, nil // the package's sweep
+	}
+	if f.logs {
+		cfg.Log = a.stderr
+	}
+	res, err := compare.Bench(cmd.Context(), cfg)
+	if err != nil {
+		return err
+	}
+	if f.json {
+		return writeJSON(a.stdout, res)
+	}
+	return compare.WriteBenchText(a.stdout, res)
+}
+
+// harnessCommands are the wrappers over the compare package.
+func (a *app) harnessCommands() []*cobra.Command {
+	return []*cobra.Command{a.compareCommand(), a.benchCommand()}
+}

@@ -1,0 +1,146 @@
+package main
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/lsgd/lsgd"
+)
+
+type predictFlags struct {
+	model, data, out string
+}
+
+func (a *app) predictCommand() *cobra.Command {
+	f := &predictFlags{}
+	cmd := &cobra.Command{
+		Use:   "predict --model MODEL --data FILE [--out FILE.csv]",
+		Short: "Predict with a fitted model",
+		Long: `predict computes intercept + x·coef for every row of a data file with a model
+written by "lsgd train --model-out" (or "lsgd solve --model-out").
+
+CSV columns are matched to the model's features by name (any order; other
+columns, the target among them, are ignored); an .npy file's columns are
+taken by position: the model's features in order, optionally followed by
+one more column (the target), which is ignored.
+
+Predictions go to stdout one per line, or with --out to a CSV file with a
+single column headed "prediction", one row per input row in order, written
+atomically.`,
+		Example: `  lsgd predict --model model.json --data new.csv
+  lsgd predict --model model.json --data new.npy --out predictions.csv`,
+		RunE: func(cmd *cobra.Command, args []string) error { return a.predict(cmd, f) },
+	}
+	fl := cmd.Flags()
+	fl.SortFlags = false
+	fl.StringVar(&f.model, "model", "", "model JSON file from lsgd train --model-out (required)")
+	fl.StringVar(&f.data, "data", "", "data file: .csv (header row of names) or .npy (required)")
+	fl.StringVar(&f.out, "out", "", "write the predictions to this CSV file instead of stdout")
+	return cmd
+}
+
+func (a *app) predict(cmd *cobra.Command, f *predictFlags) error {
+	if err := required(cmd, "model", "data"); err != nil {
+		return err
+	}
+	if f.out != "" {
+		if !strings.EqualFold(filepath.Ext(f.out), ".csv") {
+			return usageErrorf(cmd, "--out %s: want a .csv file name", f.out)
+		}
+		if err := checkOutputPath(cmd, "out", f.out); err != nil {
+			return err
+		}
+	}
+	m, err := readModel(f.model)
+	if err != nil {
+		return err
+	}
+	t, cols, err := predictTable(f.data, m)
+	if err != nil {
+		return err
+	}
+	pred := make([]float64, t.Rows)
+	for i := range pred {
+		s := m.Intercept
+		for k, j := range cols {
+			s += m.Coef[k] * t.At(i, j)
+		}
+		pred[i] = s
+	}
+	write := func(w io.Writer, header bool) error {
+		bw := bufio.NewWriterSize(w, 1<<16)
+		if header {
+			bw.WriteString("prediction\n")
+		}
+		var buf []byte
+		for _, v := range pred {
+			buf = strconv.AppendFloat(buf[:0], v, 'g', -1, 64)
+			buf = append(buf, '\n')
+			if _, err := bw.Write(buf); err != nil {
+				return err
+			}
+		}
+		return bw.Flush()
+	}
+	if f.out != "" {
+		return writeAtomic(cmd.Context(), f.out, func(w io.Writer) error { return write(w, true) })
+	}
+	return write(a.stdout, false)
+}
+
+// predictTable reads the data file and returns the table and, for each of
+// the model's features, the column holding it.
+func predictTable(path string, m *Model) (*lsgd.Table, []int, error) {
+	t, err := loadTable(path, "", lsgd.F64)
+	if err != nil {
+		return nil, nil, err
+	}
+	cols := make([]int, len(m.Features))
+	if strings.EqualFold(filepath.Ext(path), ".npy") {
+		// By position: the features, then optionally the target.
+		if t.Cols != len(m.Features) && t.Cols != len(m.Features)+1 {
+			return nil, nil, &inputError{fmt.Errorf("%s: %d columns, but the model has %d features (an .npy file gives the features by position, optionally followed by the target)",
+				path, t.Cols, len(m.Features))}
+		}
+		for k := range cols {
+			cols[k] = k
+		}
+		return t, cols, nil
+	}
+	byName := map[string]int{}
+	for j := 0; j < t.Cols; j++ {
+		byName[t.Name(j)] = j
+	}
+	var missing []string
+	for k, name := range m.Features {
+		j, ok := byName[name]
+		if !ok {
+			missing = append(missing, strconv.Quote(name))
+			continue
+		}
+		cols[k] = j
+	}
+	if len(missing) > 0 {
+		noun := "feature"
+		if len(missing) > 1 {
+			noun = "features"
+		}
+		return nil, nil, &inputError{fmt.Errorf("%s: no column for the model's %s %s (the model needs %s)",
+			path, noun, strings.Join(missing, ", "), strings.Join(quoted(m.Features), ", "))}
+	}
+	return t, cols, nil
+}
+
+func quoted(s []string) []string {
+	q := make([]string, len(s))
+	for i, v := range s {
+		q[i] = strconv.Quote(v)
+	}
+	return q
+}

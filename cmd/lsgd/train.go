@@ -1,0 +1,384 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"path/filepath"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/lsgd/lsgd"
+)
+
+type trainFlags struct {
+	data, target  string
+	noIntercept   bool
+	noStandardize bool
+	backend       *choice
+	optimizer     string
+	lr, tol       floatOrAuto
+	epochs, batch int
+	l2            float64
+	seed          uint64
+	precision     string
+	threads       int
+	json          bool
+	modelOut      string
+	plot          string
+	verify        bool
+}
+
+func (a *app) trainCommand() *cobra.Command {
+	f := &trainFlags{backend: backendFlag()}
+	cmd := &cobra.Command{
+		Use:   "train --data FILE [flags]",
+		Short: "Fit a linear least-squares model by gradient descent",
+		Long: `train fits y ≈ b + x·θ to a CSV or .npy file by gradient descent and reports
+the coefficients with the evidence of convergence: the certified gap bound
+(relative distance to the optimum), the estimated condition number, the
+iterations and passes over the data.
+
+The default optimizer is Nesterov's method with step 1/L (L estimated by
+power iteration) and adaptive restart, on standardized features; it stops
+when the gap bound is below --tol. --lr overrides the step size on the
+standardized problem. Precision defaults to f64 on the CPU and f32 on the GPU.
+
+A progress bar appears on stderr (when it is a terminal) for fits longer than
+a second. Ctrl-C stops the fit at its next check, prints how far it got and
+exits with status 130, writing no model file.`,
+		Example: `  lsgd train --data data.csv
+  lsgd train --data data.npy --backend gpu --json
+  lsgd train --data houses.csv --target price --optimizer adam --lr 0.01 --epochs 500
+  lsgd train --data data.csv --model-out model.json --plot loss.png`,
+		RunE: func(cmd *cobra.Command, args []string) error { return a.train(cmd, f) },
+	}
+	fl := cmd.Flags()
+	fl.SortFlags = false
+	fl.StringVar(&f.data, "data", "", "data file: .csv (header row of names) or .npy (required)")
+	fl.StringVar(&f.target, "target", "", "name of the target column (CSV), or its 1-based index; default: the last column")
+	fl.BoolVar(&f.noIntercept, "no-intercept", false, "fit y = x·θ without an intercept")
+	fl.BoolVar(&f.noStandardize, "no-standardize", false, "fit on the raw columns instead of standardized ones (slower on badly scaled data)")
+	fl.Var(f.backend, "backend", "where to compute: auto (a hardware GPU if there is one, else the CPU), cpu or gpu")
+	fl.StringVar(&f.optimizer, "optimizer", string(lsgd.DefaultOptimizer), "gd, momentum, nesterov, rmsprop, adam or sgd (mini-batch GD, reshuffled every epoch)")
+	fl.Var(&f.lr, "lr", "step size on the standardized problem; auto: 1/L for gd/momentum/nesterov, 0.01 for rmsprop/adam")
+	fl.IntVar(&f.epochs, "epochs", 0, "most passes over the data; 0: 5000 full-batch, 100 with mini-batches")
+	fl.IntVar(&f.batch, "batch", 0, "rows per mini-batch; 0: the full data (sgd: 512)")
+	fl.Var(&f.tol, "tol", "stop when the certified relative distance to the optimum is below this; auto: 1e-8 (f64), 1e-5 (f32)")
+	fl.Float64Var(&f.l2, "l2", 0, "ridge penalty λ in MSE + λ‖θ‖² (intercept not penalized)")
+	fl.Uint64Var(&f.seed, "seed", 1, "seed of the mini-batch shuffling")
+	fl.StringVar(&f.precision, "precision", "", "f64 or f32 storage and arithmetic; default f64 on the CPU, f32 on the GPU")
+	fl.IntVar(&f.threads, "threads", 0, "CPU threads; 0: all cores")
+	fl.BoolVar(&f.json, "json", false, "print the result as one JSON object on stdout")
+	fl.StringVar(&f.modelOut, "model-out", "", "write the fitted model as JSON to this file (for lsgd predict)")
+	fl.StringVar(&f.plot, "plot", "", "draw the loss history to this PNG file")
+	fl.BoolVar(&f.verify, "verify", false, "also compute the exact QR solution and report the fit's relative error against it")
+	return cmd
+}
+
+func (a *app) train(cmd *cobra.Command, f *trainFlags) error {
+	if err := required(cmd, "data"); err != nil {
+		return err
+	}
+	opt, err := parseOptimizer(cmd, f.optimizer)
+	if err != nil {
+		return err
+	}
+	switch {
+	case f.epochs < 0:
+		return usageErrorf(cmd, "--epochs must be ≥ 0, got %d", f.epochs)
+	case f.batch < 0:
+		return usageErrorf(cmd, "--batch must be ≥ 0, got %d", f.batch)
+	case f.threads < 0:
+		return usageErrorf(cmd, "--threads must be ≥ 0, got %d", f.threads)
+	case f.tol.v >= 1:
+		return usageErrorf(cmd, "--tol must be below 1, got %g", f.tol.v)
+	}
+	if err := nonNegative(cmd, "l2", f.l2); err != nil {
+		return err
+	}
+	prec, precSet, err := parsePrecision(cmd, f.precision)
+	if err != nil {
+		return err
+	}
+	if err := checkOutputPath(cmd, "model-out", f.modelOut); err != nil {
+		return err
+	}
+	if err := checkOutputPath(cmd, "plot", f.plot); err != nil {
+		return err
+	}
+	if err := checkPlot(cmd, f.plot); err != nil {
+		return err
+	}
+	ctx := cmd.Context()
+
+	b, err := a.openBackend(cmd, backendOptions{Kind: f.backend.v, Precision: prec, PrecisionSet: precSet, Threads: f.threads})
+	if err != nil {
+		return err
+	}
+	defer b.Close()
+
+	loadStart := time.Now()
+	t, err := loadTable(f.data, f.target, b.Precision())
+	if err != nil {
+		return err
+	}
+	loadTime := time.Since(loadStart)
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("interrupted while reading %s", f.data)
+	}
+
+	o := lsgd.Options{
+		Optimizer:     opt,
+		LR:            f.lr.v,
+		Epochs:        f.epochs,
+		Batch:         f.batch,
+		Tol:           f.tol.v,
+		L2:            f.l2,
+		Seed:          f.seed,
+		NoIntercept:   f.noIntercept,
+		NoStandardize: f.noStandardize,
+		// The command needs nothing of the raw table after the fit (the
+		// result carries MSE and R²), unless --verify solves on it.
+		InPlace: !f.verify,
+	}
+	var bar *progressBar
+	if isTerminal(a.stderr) {
+		tol := o.Tol
+		if tol == 0 {
+			tol = 1e-8
+			if b.Precision() == lsgd.F32 {
+				tol = 1e-5
+			}
+		}
+		bar = newProgressBar(a.stderr, tol)
+		o.Progress = bar.update
+	}
+	res, fitErr := lsgd.Fit(ctx, b, t, o)
+	if bar != nil {
+		bar.clear()
+	}
+	if res != nil {
+		for _, w := range res.Warnings {
+			a.notef("warning: %s", w)
+		}
+	}
+	if fitErr != nil {
+		if res != nil && errors.Is(fitErr, context.Canceled) {
+			// Interrupted: show the partial result, write no model.
+			a.printTrain(res, t, f, loadTime, nil)
+			return fmt.Errorf("%w; no model written", fitErr)
+		}
+		return fitErr
+	}
+
+	var ver *verification
+	if f.verify {
+		ver, err = verify(t, res, f)
+		if err != nil {
+			return err
+		}
+	}
+	if f.plot != "" {
+		title := fmt.Sprintf("%s: %s on %s, %s", f.data, res.Optimizer, res.Backend, res.Precision)
+		if err := plotLoss(f.plot, res.HistoryIt, res.History, title); err != nil {
+			return fmt.Errorf("--plot %s: %w", f.plot, err)
+		}
+	}
+	if f.modelOut != "" {
+		m := trainModel(res, t, f)
+		if err := writeAtomic(ctx, f.modelOut, func(w io.Writer) error { return writeJSON(w, m) }); err != nil {
+			return err
+		}
+	}
+	if err := a.printTrain(res, t, f, loadTime, ver); err != nil {
+		return err
+	}
+	if ver != nil && !ver.OK {
+		return fmt.Errorf("verify: the fit is %.2g from the exact solution (relative), above the allowed %.2g", ver.RelErr, ver.Allowed)
+	}
+	return nil
+}
+
+func parseOptimizer(cmd *cobra.Command, s string) (lsgd.Optimizer, error) {
+	o, err := lsgd.ParseOptimizer(s)
+	if err != nil {
+		return "", usageErrorf(cmd, "--optimizer: %v", err)
+	}
+	return o, nil
+}
+
+// trainOutput is train's JSON: the lsgd.Result, plus the data's shape and,
+// with --verify, the comparison with the exact solution.
+type trainOutput struct {
+	*lsgd.Result
+	Data        string        `json:"data"`
+	Rows        int           `json:"rows"`
+	LoadSeconds float64       `json:"load_seconds"`
+	Verify      *verification `json:"verify,omitempty"`
+}
+
+func (a *app) printTrain(res *lsgd.Result, t *lsgd.Table, f *trainFlags, load time.Duration, ver *verification) error {
+	if f.json {
+		return writeJSON(a.stdout, trainOutput{Result: res, Data: f.data, Rows: t.Rows, LoadSeconds: load.Seconds(), Verify: ver})
+	}
+	w := a.stdout
+	fmt.Fprintf(w, "%s: %s, %s, target %q\n\n", f.data, plural(t.Rows, "row"), plural(len(res.Features), "feature"), t.Name(t.Target))
+	printCoefficients(w, res.Features, res.Coef, res.Intercept, !f.noIntercept)
+	conv := "no"
+	if res.Converged {
+		conv = "yes"
+	}
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintf(tw, "MSE\t%.10g\n", res.MSE)
+	fmt.Fprintf(tw, "R²\t%.10g\n", res.R2)
+	if f.l2 > 0 {
+		fmt.Fprintf(tw, "loss\t%.10g (MSE + λ‖θ‖², λ = %g)\n", res.Loss, f.l2)
+	}
+	fmt.Fprintf(tw, "optimizer\t%s, step %.4g\n", res.Optimizer, res.LR)
+	fmt.Fprintf(tw, "iterations\t%d (%.4g epochs, %.4g passes over the data)\n", res.Iterations, res.Epochs, res.Passes)
+	fmt.Fprintf(tw, "converged\t%s (%s)\n", conv, res.Reason)
+	fmt.Fprintf(tw, "gap bound\t%.3g (certified relative distance to the optimum; best this precision allows ≈ %.2g)\n", res.GapBound, res.Accuracy)
+	fmt.Fprintf(tw, "cond\t%.4g (standardized Hessian, estimated)\n", res.Cond)
+	fmt.Fprintf(tw, "backend\t%s, %s: %s\n", res.Backend, res.Precision, res.Device)
+	fmt.Fprintf(tw, "time\t%s fit, %s reading the data\n", seconds(res.Seconds), seconds(load.Seconds()))
+	if ver != nil {
+		fmt.Fprintf(tw, "verify\t%.3g relative error against the exact QR solution (allowed %.2g): %s\n",
+			ver.RelErr, ver.Allowed, map[bool]string{true: "ok", false: "FAILED"}[ver.OK])
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	if f.modelOut != "" && res.Reason != "interrupted" {
+		fmt.Fprintf(w, "model written to %s\n", f.modelOut)
+	}
+	if f.plot != "" && res.Reason != "interrupted" {
+		fmt.Fprintf(w, "loss history drawn to %s\n", f.plot)
+	}
+	return nil
+}
+
+func printCoefficients(w io.Writer, names []string, coef []float64, intercept float64, withIntercept bool) {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintf(tw, "feature\tcoefficient\n")
+	for k, name := range names {
+		fmt.Fprintf(tw, "%s\t% .10g\n", name, coef[k])
+	}
+	if withIntercept {
+		fmt.Fprintf(tw, "(intercept)\t% .10g\n", intercept)
+	} else {
+		fmt.Fprintf(tw, "(intercept)\t 0 (not fitted: --no-intercept)\n")
+	}
+	tw.Flush()
+	fmt.Fprintln(w)
+}
+
+func seconds(s float64) string {
+	switch {
+	case s < 1e-3:
+		return fmt.Sprintf("%.0f µs", s*1e6)
+	case s < 1:
+		return fmt.Sprintf("%.1f ms", s*1e3)
+	}
+	return fmt.Sprintf("%.2f s", s)
+}
+
+func trainModel(res *lsgd.Result, t *lsgd.Table, f *trainFlags) *Model {
+	return &Model{
+		Format:    modelFormat,
+		Features:  res.Features,
+		Target:    t.Name(t.Target),
+		Coef:      res.Coef,
+		Intercept: res.Intercept,
+		Provenance: Provenance{
+			Data: f.data, Rows: t.Rows, Fit: "train", Optimizer: res.Optimizer, LR: res.LR, L2: f.l2,
+			Intercept: !f.noIntercept, Backend: res.Backend, Device: res.Device, Precision: res.Precision,
+			Iterations: res.Iterations, Converged: res.Converged, Reason: res.Reason, GapBound: res.GapBound,
+			MSE: res.MSE, R2: res.R2, Warnings: res.Warnings, Created: now(),
+		},
+	}
+}
+
+// verification compares a fit with the exact solution.
+type verification struct {
+	// RelErr is the relative error of the coefficients on the standardized
+	// scale, ‖s∘(θ−θ*)‖/‖s∘θ*‖ with s the columns' spreads: the scale the
+	// fit's gap bound certifies, the same for every unit the data use.
+	RelErr    float64   `json:"rel_err"`
+	Allowed   float64   `json:"allowed"` // 10·max(tol, the precision's accuracy limit)
+	Coef      []float64 `json:"exact_coef"`
+	Intercept float64   `json:"exact_intercept"`
+	Seconds   float64   `json:"solve_seconds"`
+	OK        bool      `json:"ok"`
+}
+
+func verify(t *lsgd.Table, res *lsgd.Result, f *trainFlags) (*verification, error) {
+	start := time.Now()
+	sol, err := lsgd.Solve(t, lsgd.SolveOptions{NoIntercept: f.noIntercept, L2: f.l2})
+	if err != nil {
+		return nil, fmt.Errorf("verify: %w", err)
+	}
+	num, den := 0.0, 0.0
+	for k, j := range t.Features() {
+		s := spread(t, j, !f.noIntercept)
+		d := (res.Coef[k] - sol.Coef[k]) * s
+		num += d * d
+		den += sol.Coef[k] * s * sol.Coef[k] * s
+	}
+	v := &verification{Coef: sol.Coef, Intercept: sol.Intercept, Seconds: time.Since(start).Seconds()}
+	v.RelErr = math.Sqrt(num / math.Max(den, math.SmallestNonzeroFloat64))
+	if den == 0 {
+		v.RelErr = math.Sqrt(num)
+	}
+	tol := f.tol.v
+	if tol == 0 {
+		tol = 1e-8
+		if res.Precision == lsgd.F32.String() {
+			tol = 1e-5
+		}
+	}
+	v.Allowed = 10 * math.Max(tol, res.Accuracy)
+	v.OK = v.RelErr <= v.Allowed
+	return v, nil
+}
+
+// spread is column j's root-mean-square deviation from its mean (centred)
+// or from zero.
+func spread(t *lsgd.Table, j int, centred bool) float64 {
+	m := 0.0
+	if centred {
+		for i := 0; i < t.Rows; i++ {
+			m += t.At(i, j)
+		}
+		m /= float64(t.Rows)
+	}
+	s := 0.0
+	for i := 0; i < t.Rows; i++ {
+		e := t.At(i, j) - m
+		s += e * e
+	}
+	return math.Sqrt(s / float64(t.Rows))
+}
+
+// checkPlot fails before the fit when --plot cannot be honoured.
+func checkPlot(cmd *cobra.Command, path string) error {
+	if path == "" {
+		return nil
+	}
+	if !strings.EqualFold(filepath.Ext(path), ".png") {
+		return usageErrorf(cmd, "--plot %s: want a .png file name", path)
+	}
+	return nil
+}
+
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
+}
