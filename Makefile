@@ -1,0 +1,38 @@
+# lsgd — two commands do everything on a fresh Debian machine:
+#   make demo   generate 1M rows, fit them on the CPU (and the GPU when there is one), check against the exact solve
+#   make test   every test, GPU tests included (on Mesa llvmpipe under Xvfb when there is no GPU)
+# Both install what they need first (.ci/deps.sh: apt packages, Xvfb, Go).
+
+SHELL := /bin/bash
+GOBIN_DIR := $(shell bash .ci/deps.sh | tail -n1)
+export PATH := $(GOBIN_DIR):$(PATH)
+OUT ?= out
+ROWS ?= 1000000
+FEATURES ?= 32
+
+.PHONY: all build demo test bench fuzz clean gpu-bundle
+
+all: build
+
+build:
+	go build -o bin/lsgd ./cmd/lsgd
+
+demo: build
+	@mkdir -p $(OUT)
+	bin/lsgd devices
+	bin/lsgd gen --rows $(ROWS) --features $(FEATURES) --cond 10 --noise 0.1 --seed 1 --out $(OUT)/demo.npy
+	bin/lsgd train --data $(OUT)/demo.npy --verify
+	bin/lsgd solve --data $(OUT)/demo.npy
+
+test:
+	bash .ci/test.sh
+
+bench: build
+	bash .ci/bench-peers.sh
+
+fuzz:
+	go test -run '^$$' -fuzz FuzzReadCSV -fuzztime 2m .
+	go test -run '^$$' -fuzz FuzzReadNPY -fuzztime 2m .
+
+clean:
+	rm -rf bin $(OUT)
