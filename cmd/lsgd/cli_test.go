@@ -723,3 +723,112 @@ func TestCompareAndBench(t *testing.T) {
 		t.Errorf("gradient_seconds = %v; want > 0", res[0]["gradient_seconds"])
 	}
 }
+
+// nist: the exact solve reaches NIST's certified values (LRE ≥ what the
+// compare package requires of each dataset) and the report passes.
+func TestNIST(t *testing.T) {
+	dir := t.TempDir()
+	nistDir, err := filepath.Abs(filepath.Join("..", "..", "testdata", "nist"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := cli(t, dir, "nist", nistDir, "--json")
+	if r.code != 0 {
+		t.Fatalf("nist failed:\n%s", r)
+	}
+	rep := decodeOne(t, r)
+	requireKeys(t, rep, "datasets", "pass")
+	sets, _ := rep["datasets"].([]any)
+	if len(sets) != 11 {
+		t.Fatalf("nist reported %d datasets; want the 11 StRD linear ones", len(sets))
+	}
+	for _, s := range sets {
+		m := s.(map[string]any)
+		if lre, need := number(t, m, "solve_lre"), number(t, m, "solve_required"); lre < need || need < 5 {
+			t.Errorf("%v: solve LRE %.1f; want ≥ %.0f", m["name"], lre, need)
+		}
+	}
+	if n := cli(t, dir, "nist"); n.code != 2 {
+		t.Errorf("nist without a directory: want exit 2:\n%s", n)
+	}
+	if n := cli(t, dir, "nist", dir); n.code != 2 || !strings.Contains(n.stderr, "Norris.dat") {
+		t.Errorf("nist on a directory without the files: want exit 2 naming the missing file:\n%s", n)
+	}
+}
+
+// A one-feature model predicts on a CSV file holding only that feature.
+func TestPredictSingleColumn(t *testing.T) {
+	dir := t.TempDir()
+	// y = 1 + 2x exactly.
+	writeFile(t, dir, "d.csv", []byte("x,y\n0,1\n1,3\n2,5\n3,7\n"))
+	if r := cli(t, dir, "solve", "--data", "d.csv", "--model-out", "m.json"); r.code != 0 {
+		t.Fatalf("solve: %s", r)
+	}
+	writeFile(t, dir, "x.csv", []byte("x\r\n10\r\n-0.5\r\n"))
+	r := cli(t, dir, "predict", "--model", "m.json", "--data", "x.csv")
+	if r.code != 0 {
+		t.Fatalf("predict: %s", r)
+	}
+	want := []float64{21, 0}
+	got := lines(r.stdout)
+	if len(got) != len(want) {
+		t.Fatalf("predict printed %q; want %v", got, want)
+	}
+	for i, s := range got {
+		v, err := strconv.ParseFloat(s, 64)
+		if err != nil || math.Abs(v-want[i]) > 1e-12 {
+			t.Errorf("prediction %d = %s; want %g", i+1, s, want[i])
+		}
+	}
+	writeFile(t, dir, "bad.csv", []byte("x\n1\nNaN\n"))
+	if r := cli(t, dir, "predict", "--model", "m.json", "--data", "bad.csv"); r.code != 2 || !strings.Contains(r.stderr, "bad.csv:3") {
+		t.Errorf("NaN in a one-column file: want exit 2 naming bad.csv:3:\n%s", r)
+	}
+}
+
+// With a display (make test runs under Xvfb, whose Mesa llvmpipe has GL
+// 4.5 compute), --backend gpu fits on the GL device within the bounds it
+// certifies, and auto chooses by whether the renderer is hardware.
+func TestGPUBackend(t *testing.T) {
+	if os.Getenv("DISPLAY") == "" && os.Getenv("WAYLAND_DISPLAY") == "" {
+		t.Skip("no display: the GL path cannot be exercised here (TestBackendChoice covers its absence)")
+	}
+	dir := t.TempDir()
+	data := copyTestdata(t, dir, "tutorial.csv")
+	env := os.Environ()
+	d := lsgdEnv(t, dir, env, "devices", "--json")
+	dev := decodeOne(t, d)
+	gpu, _ := dev["gpu"].(map[string]any)
+	if gpu == nil || gpu["ok"] != true {
+		t.Skipf("no GL 4.3 compute context on this display: %v", gpu["error"])
+	}
+	r := lsgdEnv(t, dir, env, "train", "--data", data, "--no-intercept", "--backend", "gpu", "--json")
+	if r.code != 0 {
+		t.Fatalf("--backend gpu failed with a GL context available:\n%s", r)
+	}
+	res := decodeOne(t, r)
+	if res["backend"] != "gpu" || res["precision"] != "f32" {
+		t.Errorf("backend %v, precision %v; want gpu, f32 (the GPU's default)", res["backend"], res["precision"])
+	}
+	coef, bound := floats(t, res, "coef"), floats(t, res, "coef_bound")
+	for k, want := range []float64{0.1, 0.5} {
+		if math.Abs(coef[k]-want) > bound[k] {
+			t.Errorf("θ[%d] = %.9g; exact %g, outside the certified ±%.2g", k, coef[k], want, bound[k])
+		}
+		if bound[k] > 1e-3 {
+			t.Errorf("θ[%d]: certified bound ±%.2g is uselessly wide for f32 on a cond-322 problem", k, bound[k])
+		}
+	}
+	a := lsgdEnv(t, dir, env, "train", "--data", data, "--no-intercept", "--json")
+	if a.code != 0 {
+		t.Fatalf("--backend auto: %s", a)
+	}
+	chose := decodeOne(t, a)["backend"]
+	if gpu["software"] == true {
+		if chose != "cpu" || !strings.Contains(a.stderr, "software renderer") || len(lines(a.stderr)) != 1 {
+			t.Errorf("auto on a software renderer: want the CPU with a one-line note saying why:\n%s", a)
+		}
+	} else if chose != "gpu" || a.stderr != "" {
+		t.Errorf("auto on a hardware GPU: want the GPU and no note:\n%s", a)
+	}
+}

@@ -46,8 +46,8 @@ atomically: they appear complete or not at all.`,
 	fl.Float64Var(&f.cond, "cond", 1, "condition number of the standardized feature matrix (≥ 1; 1: independent features)")
 	fl.Float64Var(&f.intercept, "intercept", 0, "the true intercept b")
 	fl.Uint64Var(&f.seed, "seed", 1, "random seed (the output does not depend on the number of threads)")
-	fl.StringVar(&f.precision, "precision", "f64", "f64 or f32: values are rounded to float32 with f32 (.npy stores float32)")
-	fl.StringVar(&f.out, "out", "", "output file, .csv or .npy (required)")
+	fl.StringVar(&f.precision, "precision", "f64", "`f64|f32`: with f32 the values are rounded to float32 (.npy stores float32)")
+	fl.StringVar(&f.out, "out", "", "output `FILE`, .csv or .npy (required)")
 	return cmd
 }
 

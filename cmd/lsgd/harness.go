@@ -2,6 +2,8 @@ package main
 
 import (
 	"errors"
+	"fmt"
+	"os"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -44,8 +46,8 @@ Exit status 1 when any check fails.`,
 	fl.Float64Var(&f.cond, "cond", 10, "condition number of the synthetic problem's standardized features")
 	fl.Float64Var(&f.noise, "noise", 0.1, "noise of the synthetic problem")
 	fl.Uint64Var(&f.seed, "seed", 1, "seed of the synthetic problem")
-	fl.StringVar(&f.data, "data", "", "compare on this data file (.csv or .npy) instead of a synthetic problem")
-	fl.StringVar(&f.target, "target", "", "with --data: the target column's name; default: the last column")
+	fl.StringVar(&f.data, "data", "", "compare on the data in `FILE` (.csv or .npy) instead of a synthetic problem")
+	fl.StringVar(&f.target, "target", "", "with --data: the target column's `NAME`; default: the last column")
 	fl.IntVar(&f.threads, "threads", 0, "CPU threads; 0: all cores")
 	fl.BoolVar(&f.json, "json", false, "print the report as one JSON object on stdout")
 	fl.BoolVar(&f.verbose, "verbose", false, "log each fit on stderr as it runs")
@@ -160,12 +162,12 @@ PREFIX.csv, PREFIX.json and a plot, PREFIX.png.`,
 	fl := cmd.Flags()
 	fl.SortFlags = false
 	fl.Var(f.backend, "backend", "auto, cpu or gpu")
-	fl.StringVar(&f.precision, "precision", "", "f64 or f32; default f64 on the CPU, f32 on the GPU")
+	fl.StringVar(&f.precision, "precision", "", "`f64|f32`; default f64 on the CPU, f32 on the GPU")
 	fl.IntVar(&f.rows, "rows", 1000000, "rows of the benchmark table")
 	fl.IntVar(&f.features, "features", 32, "features of the benchmark table")
 	fl.BoolVar(&f.sweep, "sweep", false, "run a grid of rows × features instead of one shape")
 	fl.IntVar(&f.reps, "reps", 7, "timed repetitions per shape (the median is reported)")
-	fl.StringVar(&f.out, "out", "", "write the results to PREFIX.csv, PREFIX.json and PREFIX.png")
+	fl.StringVar(&f.out, "out", "", "write the results to `PREFIX`.csv, PREFIX.json and PREFIX.png")
 	fl.IntVar(&f.threads, "threads", 0, "CPU threads; 0: all cores")
 	fl.BoolVar(&f.json, "json", false, "print the results as JSON on stdout")
 	fl.BoolVar(&f.logs, "verbose", false, "log each shape on stderr as it runs")
@@ -221,5 +223,70 @@ func (a *app) bench(cmd *cobra.Command, f *benchFlags) error {
 
 // harnessCommands are the wrappers over the compare package.
 func (a *app) harnessCommands() []*cobra.Command {
-	return []*cobra.Command{a.compareCommand(), a.benchCommand()}
+	return []*cobra.Command{a.compareCommand(), a.benchCommand(), a.nistCommand()}
+}
+
+// errNISTFailed makes nist exit with status 1 after printing its report.
+var errNISTFailed = errors.New("nist: some datasets failed (see the report)")
+
+func (a *app) nistCommand() *cobra.Command {
+	var asJSON, withGPU bool
+	var threads int
+	cmd := &cobra.Command{
+		Use:   "nist DIR [--json] [--gpu]",
+		Short: "Run the NIST StRD linear regression datasets",
+		Long: `nist reads the NIST Statistical Reference Datasets for linear regression in
+DIR (Norris, Pontius, NoInt1, NoInt2, Filip, Longley, Wampler1–5, as NIST's
+own .dat files with the certified values), solves each exactly and fits it
+by gradient descent on the float64 CPU path (and the GPU with --gpu), and
+reports the log relative error (LRE: the number of correct significant
+digits) of the coefficients against the certified values, and whether every
+fit that claims convergence is within its own certified error bound.
+
+Exit status 1 when a dataset fails.`,
+		Example: `  lsgd nist testdata/nist
+  lsgd nist testdata/nist --gpu --json`,
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) != 1 {
+				return usageErrorf(cmd, "lsgd nist needs one argument, the directory of NIST .dat files (got %d)", len(args))
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if threads < 0 {
+				return usageErrorf(cmd, "--threads must be ≥ 0, got %d", threads)
+			}
+			if fi, err := os.Stat(args[0]); err != nil || !fi.IsDir() {
+				return usageErrorf(cmd, "%s: not a directory", args[0])
+			}
+			backends := []lsgd.Backend{a.cpuBackend(backendOptions{Precision: lsgd.F64, PrecisionSet: true, Threads: threads})}
+			if withGPU {
+				g, err := openGPU(backendOptions{})
+				if err != nil {
+					return fmt.Errorf("--gpu: %s", strings.TrimPrefix(err.Error(), "gpu: "))
+				}
+				defer g.Close()
+				backends = append(backends, g)
+			}
+			rep, err := compare.NIST(cmd.Context(), args[0], backends)
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				if err := writeJSON(a.stdout, rep); err != nil {
+					return err
+				}
+			} else {
+				rep.WriteText(a.stdout)
+			}
+			if !rep.Pass {
+				return errNISTFailed
+			}
+			return nil
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print the report as one JSON object on stdout")
+	cmd.Flags().BoolVar(&withGPU, "gpu", false, "also fit on the GPU (fails when there is no GL device)")
+	cmd.Flags().IntVar(&threads, "threads", 0, "CPU threads; 0: all cores")
+	return cmd
 }

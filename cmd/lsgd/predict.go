@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -39,9 +40,9 @@ atomically.`,
 	}
 	fl := cmd.Flags()
 	fl.SortFlags = false
-	fl.StringVar(&f.model, "model", "", "model JSON file from lsgd train --model-out (required)")
-	fl.StringVar(&f.data, "data", "", "data file: .csv (header row of names) or .npy (required)")
-	fl.StringVar(&f.out, "out", "", "write the predictions to this CSV file instead of stdout")
+	fl.StringVar(&f.model, "model", "", "model JSON `FILE` from lsgd train --model-out (required)")
+	fl.StringVar(&f.data, "data", "", "`FILE` to read: .csv (a header row of names) or .npy (required)")
+	fl.StringVar(&f.out, "out", "", "write the predictions to `FILE`.csv instead of stdout")
 	return cmd
 }
 
@@ -97,7 +98,7 @@ func (a *app) predict(cmd *cobra.Command, f *predictFlags) error {
 // predictTable reads the data file and returns the table and, for each of
 // the model's features, the column holding it.
 func predictTable(path string, m *Model) (*lsgd.Table, []int, error) {
-	t, err := loadTable(path, "", lsgd.F64)
+	t, err := loadPredictTable(path)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -143,4 +144,80 @@ func quoted(s []string) []string {
 		q[i] = strconv.Quote(v)
 	}
 	return q
+}
+
+// loadPredictTable reads the data to predict on. The reader wants a target
+// column beside the features; a CSV file of a single column (the only
+// feature of a one-feature model, no target) is read with a column of
+// zeros appended, which predict ignores.
+func loadPredictTable(path string) (*lsgd.Table, error) {
+	if !strings.EqualFold(filepath.Ext(path), ".csv") || !singleColumnCSV(path) {
+		return loadTable(path, "", lsgd.F64)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return lsgd.ReadCSV(&appendColumn{br: bufio.NewReader(f)}, path, lsgd.ReadOptions{})
+}
+
+// singleColumnCSV reports whether the first line of a CSV file has no
+// comma.
+func singleColumnCSV(path string) bool {
+	f, err := os.Open(path)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	line, err := bufio.NewReader(f).ReadString('\n')
+	if err != nil && line == "" {
+		return false
+	}
+	return strings.TrimSpace(line) != "" && !strings.Contains(line, ",")
+}
+
+// appendColumn appends a field to every non-empty line: a name to the
+// header, 0 to each row.
+type appendColumn struct {
+	br     *bufio.Reader
+	header bool
+	buf    []byte
+	err    error
+}
+
+// predictPad is the name of the column appendColumn adds.
+const predictPad = "lsgd:none"
+
+func (a *appendColumn) Read(p []byte) (int, error) {
+	for len(a.buf) == 0 {
+		if a.err != nil {
+			return 0, a.err
+		}
+		line, err := a.br.ReadBytes('\n')
+		a.err = err
+		if len(line) == 0 {
+			continue
+		}
+		body := line
+		eol := ""
+		switch {
+		case strings.HasSuffix(string(body), "\r\n"):
+			body, eol = body[:len(body)-2], "\r\n"
+		case strings.HasSuffix(string(body), "\n"):
+			body, eol = body[:len(body)-1], "\n"
+		}
+		if len(strings.TrimSpace(string(body))) == 0 {
+			a.buf = append(a.buf[:0], line...)
+			continue
+		}
+		extra := ",0"
+		if !a.header {
+			extra, a.header = ","+predictPad, true
+		}
+		a.buf = append(append(append(a.buf[:0], body...), extra...), eol...)
+	}
+	n := copy(p, a.buf)
+	a.buf = a.buf[n:]
+	return n, nil
 }

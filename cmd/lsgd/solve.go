@@ -39,12 +39,12 @@ is 0 and converged true).`,
 	}
 	fl := cmd.Flags()
 	fl.SortFlags = false
-	fl.StringVar(&f.data, "data", "", "data file: .csv (header row of names) or .npy (required)")
-	fl.StringVar(&f.target, "target", "", "name of the target column (CSV), or its 1-based index; default: the last column")
+	fl.StringVar(&f.data, "data", "", "`FILE` to read: .csv (a header row of names) or .npy (required)")
+	fl.StringVar(&f.target, "target", "", "target column: its `NAME` (CSV) or 1-based index; default: the last column")
 	fl.BoolVar(&f.noIntercept, "no-intercept", false, "fit y = x·θ without an intercept")
 	fl.Float64Var(&f.l2, "l2", 0, "ridge penalty λ in MSE + λ‖θ‖² (intercept not penalized)")
 	fl.BoolVar(&f.json, "json", false, "print the result as one JSON object on stdout")
-	fl.StringVar(&f.modelOut, "model-out", "", "write the solution as a model JSON file (for lsgd predict)")
+	fl.StringVar(&f.modelOut, "model-out", "", "write the solution as a model JSON `FILE` (for lsgd predict)")
 	return cmd
 }
 
@@ -112,7 +112,7 @@ func (a *app) solve(cmd *cobra.Command, f *solveFlags) error {
 	}
 	w := a.stdout
 	fmt.Fprintf(w, "%s: %s, %s, target %q\n\n", f.data, plural(t.Rows, "row"), plural(len(sol.Features), "feature"), t.Name(t.Target))
-	printCoefficients(w, sol.Features, sol.Coef, sol.Intercept, !f.noIntercept)
+	printCoefficients(w, sol.Features, sol.Coef, sol.Intercept, !f.noIntercept, nil, 0)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintf(tw, "MSE\t%.10g\n", sol.MSE)
 	fmt.Fprintf(tw, "R²\t%.10g\n", sol.R2)
