@@ -1,0 +1,191 @@
+package compare
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/lsgd/lsgd"
+)
+
+// GradientTimer is implemented by a Data whose device can time its own
+// kernels (the GPU path, with GL_TIME_ELAPSED timer queries): TimeGradient
+// runs reps full Gradient(Theta, rows) calls after its own warm-up and
+// returns the device time of each, in seconds. When a Data has it, the
+// throughput reports give device time beside wall-clock time.
+type GradientTimer interface {
+	TimeGradient(rows lsgd.Rows, reps int) ([]float64, error)
+}
+
+// BandwidthProber is implemented by a Backend that can measure the read
+// bandwidth of its own device memory (a GPU: a read-only reduction over a
+// buffer of the given size, timed on the device), in GB/s (10⁹ bytes/s).
+// Without it a hardware GPU's fraction of bandwidth is reported as unknown.
+type BandwidthProber interface {
+	ReadBandwidth(bytes int64) (gbps float64, err error)
+}
+
+// ProbeBytes is the buffer size of the host read-bandwidth probe: well
+// beyond any last-level cache, so it measures memory, not cache.
+const ProbeBytes = 256 << 20
+
+// HostReadGBps measures the host's read bandwidth with threads goroutines
+// (0: GOMAXPROCS), in GB/s: the floor for one pass over a table in host
+// memory.
+func HostReadGBps(threads int) float64 {
+	return readBandwidth(ProbeBytes, threads)
+}
+
+// softwareRenderers are substrings (lower case) of GL renderer names that
+// run on the CPU.
+var softwareRenderers = []string{"llvmpipe", "softpipe", "swiftshader", "swrast", "software rasterizer"}
+
+// IsSoftware reports whether a backend's device description names a
+// software GL renderer: its "GPU" figures measure the CPU.
+func IsSoftware(device string) bool {
+	d := strings.ToLower(device)
+	for _, s := range softwareRenderers {
+		if strings.Contains(d, s) {
+			return true
+		}
+	}
+	return false
+}
+
+// timing is the measured time of one full-batch gradient pass.
+type timing struct {
+	Wall     float64   // median wall-clock seconds per pass, synchronised
+	WallMin  float64   // fastest rep
+	WallMax  float64   // slowest rep
+	Timer    []float64 // device-timer seconds per pass (GradientTimer), nil if none
+	Batch    int       // passes per timed rep (tiny tables are timed in batches)
+	Reps     int
+	TimerErr error
+}
+
+// seconds is the time throughput is computed from: the device timer's
+// median when there is one, else the wall clock.
+func (t timing) seconds() (float64, string) {
+	if len(t.Timer) > 0 {
+		return median(t.Timer), "gl-timer-query"
+	}
+	return t.Wall, "wall"
+}
+
+// minRep is the shortest rep worth timing with the wall clock: shorter
+// passes are timed in batches of this total length.
+const minRep = 2 * time.Millisecond
+
+// timeGradient times full-batch Gradient calls on d (already standardized
+// and initialized): two warm-up passes, then reps timed reps of batch
+// passes each followed by Status (which waits for the device), so an
+// asynchronous backend is timed to completion. The per-pass time is the
+// rep's time over batch.
+func timeGradient(d lsgd.Data, reps int) (timing, error) {
+	rows := lsgd.Rows{Lo: 0, Hi: d.Rows()}
+	reps = max(reps, 1)
+	one := func(batch int) (time.Duration, error) {
+		t0 := time.Now()
+		for k := 0; k < batch; k++ {
+			if err := d.Gradient(lsgd.Theta, rows); err != nil {
+				return 0, err
+			}
+		}
+		if _, err := d.Status(); err != nil {
+			return 0, err
+		}
+		return time.Since(t0), nil
+	}
+	var first time.Duration
+	for w := 0; w < 2; w++ {
+		dt, err := one(1)
+		if err != nil {
+			return timing{}, err
+		}
+		first = dt
+	}
+	batch := 1
+	if first < minRep {
+		batch = int(min(1000, (minRep+first-1)/max(first, time.Microsecond)))
+	}
+	ts := make([]float64, reps)
+	for r := range ts {
+		dt, err := one(batch)
+		if err != nil {
+			return timing{}, err
+		}
+		ts[r] = dt.Seconds() / float64(batch)
+	}
+	t := timing{Wall: median(ts), WallMin: slices.Min(ts), WallMax: slices.Max(ts), Batch: batch, Reps: reps}
+	if gt, ok := d.(GradientTimer); ok {
+		dev, err := gt.TimeGradient(rows, reps)
+		switch {
+		case err != nil:
+			t.TimerErr = err
+		case len(dev) == 0:
+			t.TimerErr = fmt.Errorf("timer returned no times")
+		default:
+			t.Timer = dev
+		}
+	}
+	return t, nil
+}
+
+// timeEpoch times full-batch epochs as Fit runs them: k iterations of
+// Gradient at the look-ahead point and a Nesterov step, then one Status,
+// the median of three such runs divided by k. It leaves d's state
+// re-initialized to theta.
+func timeEpoch(d lsgd.Data, theta, mask, ridge []float64, lr float64) (float64, error) {
+	const k = 10
+	rows := lsgd.Rows{Lo: 0, Hi: d.Rows()}
+	step := lsgd.Step{Method: lsgd.Nesterov, LR: lr, Beta: -1, Restart: true}
+	ts := make([]float64, 3)
+	for r := range ts {
+		if err := d.Init(theta, mask, ridge); err != nil {
+			return 0, err
+		}
+		t0 := time.Now()
+		for i := 0; i < k; i++ {
+			if err := d.Gradient(lsgd.Look, rows); err != nil {
+				return 0, err
+			}
+			if err := d.Step(step); err != nil {
+				return 0, err
+			}
+		}
+		if _, err := d.Status(); err != nil {
+			return 0, err
+		}
+		ts[r] = time.Since(t0).Seconds() / k
+	}
+	return median(ts), d.Init(theta, mask, ridge)
+}
+
+func median(v []float64) float64 {
+	if len(v) == 0 {
+		return math.NaN()
+	}
+	s := slices.Clone(v)
+	slices.Sort(s)
+	if len(s)%2 == 1 {
+		return s[len(s)/2]
+	}
+	return (s[len(s)/2-1] + s[len(s)/2]) / 2
+}
+
+func elemSize(p lsgd.Precision) int64 {
+	if p == lsgd.F32 {
+		return 4
+	}
+	return 8
+}
+
+// tableBytes is what one pass over the table reads: rows × cols × the
+// backend's element size (X and y read once).
+func tableBytes(rows, cols int, p lsgd.Precision) int64 {
+	return int64(rows) * int64(cols) * elemSize(p)
+}
+
+func ptr(v float64) *float64 { return &v }
