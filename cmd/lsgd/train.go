@@ -50,6 +50,13 @@ power iteration) and adaptive restart, on standardized features; it stops
 when the error bound is below --tol. --lr overrides the step size on the
 standardized problem. Precision defaults to f64 on the CPU and f32 on the GPU.
 
+Optimizers: nesterov (default), gd and momentum reach the exact solution.
+rmsprop and adam take a constant step (default 0.01): they settle near the
+optimum, not at it, typically within about 1e-2 relative, and then end as
+"not converged". sgd takes mini-batches (--batch, default 512) reshuffled
+every epoch from --seed, with a step that decays every epoch; it gets within
+the mini-batch noise (about 1e-2 relative) in its 100 default epochs.
+
 A progress bar appears on stderr (when it is a terminal) for fits longer than
 a second. Ctrl-C stops the fit at its next check, prints how far it got and
 exits with status 130, writing no model file.`,
