@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"math"
 	"runtime"
 	"strconv"
@@ -32,7 +33,16 @@ import (
 //
 //	data.csv:17: column "x3" (3): "abc" is not a number
 func ReadCSV(r io.Reader, name string, opt ReadOptions) (*Table, error) {
-	return csvRead(r, name, opt, 0)
+	var size int64
+	switch r := r.(type) {
+	case interface{ Len() int }: // bytes.Reader, strings.Reader, bytes.Buffer
+		size = int64(r.Len())
+	case interface{ Stat() (fs.FileInfo, error) }: // os.File
+		if st, err := r.Stat(); err == nil && st.Mode().IsRegular() {
+			size = st.Size()
+		}
+	}
+	return csvRead(r, name, opt, size)
 }
 
 // csvRead is ReadCSV with the size of the input in bytes when known (0
@@ -741,7 +751,7 @@ func csvFormatRows(b []byte, t *Table, lo, hi int) []byte {
 // unchanged otherwise.
 func csvAppendName(b []byte, name string) []byte {
 	plain := name != "" && !strings.ContainsAny(name, ",\"") &&
-		strings.Trim(name, " \t") == name
+		strings.Trim(name, " \t") == name && !strings.HasPrefix(name, "\ufeff")
 	if _, st := csvParseFloat([]byte(name), 64); st != csvBad {
 		plain = false // keep a numeric-looking name a name
 	}

@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"testing/iotest"
 )
 
 // withChunkSize runs f with CSV chunks of size bytes, so that small inputs
@@ -65,6 +66,15 @@ func TestReadCSV(t *testing.T) {
 				tab, err := ReadCSV(strings.NewReader(tc.in), "data.csv", tc.opt)
 				if err != nil {
 					t.Fatalf("%s (chunk %d): %v", tc.name, cs, err)
+				}
+				// A reader of unknown size, one byte at a time, gives the
+				// same table.
+				tab1, err := ReadCSV(iotest.OneByteReader(strings.NewReader(tc.in)), "data.csv", tc.opt)
+				if err != nil {
+					t.Fatalf("%s (chunk %d, one byte at a time): %v", tc.name, cs, err)
+				}
+				if err := sameValues(tab, tab1); err != nil {
+					t.Fatalf("%s (chunk %d, one byte at a time): %v", tc.name, cs, err)
 				}
 				if err := tab.Check(); err != nil {
 					t.Fatalf("%s: %v", tc.name, err)
@@ -154,6 +164,10 @@ func TestReadCSVErrors(t *testing.T) {
 				tab, err := ReadCSV(strings.NewReader(tc.in), "data.csv", tc.opt)
 				if err == nil {
 					t.Fatalf("%s (chunk %d): accepted %q: %d×%d", tc.name, cs, tc.in, tab.Rows, tab.Cols)
+				}
+				_, err1 := ReadCSV(iotest.OneByteReader(strings.NewReader(tc.in)), "data.csv", tc.opt)
+				if err1 == nil || err1.Error() != err.Error() {
+					t.Errorf("%s (chunk %d): one byte at a time: %v; want %v", tc.name, cs, err1, err)
 				}
 				for _, w := range tc.want {
 					if !strings.Contains(err.Error(), w) {
@@ -307,7 +321,7 @@ func TestWriteCSVRoundTrip(t *testing.T) {
 	for _, p := range []Precision{F64, F32} {
 		for _, shape := range [][2]int{{1, 2}, {7, 3}, {20000, 5}} {
 			tab := randomTable(r, shape[0], shape[1], p)
-			tab.Names[0] = `a "quoted", name`
+			tab.Names[0] = "\ufeff" + `a "quoted", name`
 			if shape[1] > 2 {
 				tab.Names[1] = " 1e5"
 			}
