@@ -115,7 +115,7 @@ func (d *Data) setup(c *gldev.Ctx) error {
 		p, err = b.program(c, name, d.f64, defs...)
 		return p
 	}
-	d.pGrad = prog("grad.comp", def{"WG", l.wg}, def{"R", l.r}, def{"NX", l.nx}, def{"LANES", l.c4 + 1}, def{"KB", l.kbGrad})
+	d.pGrad = prog("grad.comp", def{"WG", l.wg}, def{"R", l.r}, def{"NX", l.nx}, def{"LANES", l.c4 + 1}, def{"KB", l.kbGrad}, def{"WSH", b2i(l.wsh)})
 	d.pMoments = prog("moments.comp", def{"WG", l.wg}, def{"R", l.r}, def{"NX", 1}, def{"LANES", l.c4}, def{"KB", l.kbMoments})
 	d.pPredict = prog("predict.comp", def{"WG", l.wg}, def{"NX", 1})
 	d.pStd = prog("standardize.comp", def{"WG", l.wg})
@@ -256,6 +256,8 @@ func (d *Data) reduce(c *gldev.Ctx, groups, n int, first bool) {
 	d.dispatch(c, d.pReduce, n)
 	c.Barrier()
 }
+
+func b2i(v bool) int { return int(b2u(v)) }
 
 func b2u(v bool) uint32 {
 	if v {

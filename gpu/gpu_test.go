@@ -476,3 +476,87 @@ func TestTimeGradient(t *testing.T) {
 		t.Errorf("TimeGradient added %d gradients to the status", st.Count)
 	}
 }
+
+// TestEnvLimits checks that LSGD_GL_MAX_BLOCK_BYTES and LSGD_GL_MAX_GROUPS
+// lower the limits the layout uses, and that a bad value is an error.
+func TestEnvLimits(t *testing.T) {
+	t.Setenv("LSGD_GL_MAX_BLOCK_BYTES", "8192")
+	t.Setenv("LSGD_GL_MAX_GROUPS", "3")
+	b := newBackendOrSkip(t)
+	tab := randTable(rand.New(rand.NewPCG(6, 6)), 2000, 9)
+	d, err := b.Load(tab, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Release()
+	l := d.(*Data).l
+	if l.blockBytes != 8192 || l.maxGroups != 3 || l.nchunks < 2 {
+		t.Errorf("layout %+v: want 8192-byte blocks, 3 groups per dispatch, several buffers", l)
+	}
+	t.Setenv("LSGD_GL_MAX_BLOCK_BYTES", "lots")
+	if _, err := New(Options{}); err == nil || !strings.Contains(err.Error(), "LSGD_GL_MAX_BLOCK_BYTES") {
+		t.Errorf("bad LSGD_GL_MAX_BLOCK_BYTES: error %v", err)
+	}
+}
+
+// TestConcurrent uses two backends and their data from several
+// goroutines at once (run with -race); each must get the results it gets
+// alone.
+func TestConcurrent(t *testing.T) {
+	b1 := newBackendOrSkip(t)
+	b2 := newBackendOrSkip(t, Options{MaxBlockBytes: 16 << 10})
+	rng := rand.New(rand.NewPCG(8, 8))
+	tab := randTable(rng, 1500, 7)
+	c := tab.Cols
+	theta, mask := make([]float64, c+1), make([]float64, c+1)
+	for j := range theta {
+		theta[j], mask[j] = rng.NormFloat64(), 1
+	}
+	run := func(b *Backend) ([]float64, error) {
+		d, err := b.Load(tab, false)
+		if err != nil {
+			return nil, err
+		}
+		defer d.Release()
+		d.Init(theta, mask, make([]float64, c+1))
+		for i := 0; i < 20; i++ {
+			if err := d.Gradient(lsgd.Theta, lsgd.Rows{Lo: 0, Hi: tab.Rows}); err != nil {
+				return nil, err
+			}
+			if err := d.Step(lsgd.Step{Method: lsgd.Momentum, LR: 1e-3, Beta: 0.5}); err != nil {
+				return nil, err
+			}
+		}
+		v := make([]float64, c+1)
+		return v, d.Vector(lsgd.Theta, v)
+	}
+	want := map[*Backend][]float64{}
+	for _, b := range []*Backend{b1, b2} {
+		v, err := run(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want[b] = v
+	}
+	errs := make(chan error, 8)
+	for g := 0; g < 8; g++ {
+		b := []*Backend{b1, b2}[g%2]
+		go func() {
+			v, err := run(b)
+			if err == nil {
+				for j := range v {
+					if math.Float64bits(v[j]) != math.Float64bits(want[b][j]) {
+						err = fmt.Errorf("θ[%d] = %v, alone %v", j, v[j], want[b][j])
+						break
+					}
+				}
+			}
+			errs <- err
+		}()
+	}
+	for g := 0; g < 8; g++ {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
+}

@@ -28,13 +28,14 @@ type layout struct {
 	nchunks    int   // table buffers
 	nx         int   // table buffers the gradient kernel binds at once
 
-	wg, r      int // invocations per work group and rows per invocation (row kernels)
-	smallWG    int // invocations per work group of the one-group kernels
-	kbGrad     int // lanes per tree pass, gradient kernel (LANES = c4+1)
-	kbMoments  int // lanes per tree pass, moments kernel (LANES = c4)
-	maxGroups  int // work groups per dispatch
-	partGroups int // groups whose partial sums fit one partials buffer
-	orderChunk int // order entries per order buffer
+	wg, r      int  // invocations per work group and rows per invocation (row kernels)
+	smallWG    int  // invocations per work group of the one-group kernels
+	kbGrad     int  // lanes per tree pass, gradient kernel (LANES = c4+1)
+	wsh        bool // the gradient kernel keeps the point in shared memory
+	kbMoments  int  // lanes per tree pass, moments kernel (LANES = c4)
+	maxGroups  int  // work groups per dispatch
+	partGroups int  // groups whose partial sums fit one partials buffer
+	orderChunk int  // order entries per order buffer
 }
 
 func (l *layout) laneBytes() int64   { return int64(4 * l.elem) }
@@ -79,7 +80,7 @@ func limitsOf(c *gldev.Caps, o *Options) limits {
 // Default launch shape of the row kernels.
 const (
 	defaultWG = 256
-	defaultR  = 4
+	defaultR  = 16
 )
 
 func floorPow2(n int) int {
@@ -133,8 +134,15 @@ func newLayout(rows, cols int, p lsgd.Precision, lim limits) (*layout, error) {
 		l.r = lim.r
 	}
 	lanes := int64(l.wg) * l.laneBytes()
-	l.kbGrad = int(min(int64(l.c4+1), shared/lanes))
 	l.kbMoments = int(min(int64(l.c4), shared/lanes))
+	// The point goes to shared memory when it leaves room for half the
+	// lanes the tree could otherwise reduce at once.
+	wbytes := int64(l.c4+1) * l.laneBytes()
+	l.wsh = wbytes <= shared/2 && shared-wbytes >= lanes
+	if l.wsh {
+		shared -= wbytes
+	}
+	l.kbGrad = int(min(int64(l.c4+1), shared/lanes))
 	l.maxGroups = lim.maxGroups
 	l.partGroups = int(l.blockBytes / (int64(l.c4+1) * l.laneBytes()))
 	if l.partGroups < 1 {

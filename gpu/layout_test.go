@@ -19,11 +19,14 @@ func TestSegments(t *testing.T) {
 			blockBytes:     int64(16 * (1 + rng.IntN(600))),
 			maxGroups:      1 + rng.IntN(5),
 			maxInvocations: 1024, maxSizeX: 1024, sharedBytes: 32 << 10, storageBlocks: 8,
-			wg: 1 << rng.IntN(8), r: 1 + rng.IntN(5), maxBound: 1 + rng.IntN(4),
+			wg: 1 << rng.IntN(11), r: 1 + rng.IntN(5), maxBound: 1 + rng.IntN(4),
 		}
 		l, err := newLayout(rows, cols, lsgd.F32, lim)
 		if err != nil {
 			continue // a row wider than the block
+		}
+		if l.kbGrad < 1 || l.kbMoments < 1 || l.wg < 1 {
+			t.Fatalf("no room for the tree: %+v", l)
 		}
 		if l.chunkRows*l.nchunks < rows || l.chunkRows*(l.nchunks-1) >= rows {
 			t.Fatalf("%d rows in %d buffers of %d", rows, l.nchunks, l.chunkRows)

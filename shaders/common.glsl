@@ -7,6 +7,7 @@
 //	NX     table buffers bound at once (1…4), at bindings 0…NX−1
 //	LANES  vec4 sums per invocation reduced by the tree (row kernels)
 //	KB     lanes the tree reduces per pass (shared memory bound)
+//	WSH    1 when the gradient kernel keeps the point in shared memory
 //	COLS   table columns (the target included); the intercept is entry COLS
 //	F64    defined when the table is stored in double
 

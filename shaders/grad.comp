@@ -24,21 +24,38 @@ uniform uint chunk0;    // table buffer bound at binding 0
 uniform uint nbound;    // table buffers bound (≤ NX)
 uniform uint chunkRows; // rows per table buffer
 
+#if WSH
+// The point in shared memory: every invocation reads all of it per row.
+shared RVEC ws[C4 + 1];
+#define WV(j) ws[j]
+#else
+#define WV(j) w[j]
+#endif
+
 void main() {
 	uint t = gl_LocalInvocationID.x;
 	uint g = groupBase + gl_WorkGroupID.x;
+#if WSH
+	for (uint j = t; j <= uint(C4); j += uint(WG)) {
+		ws[j] = w[j];
+	}
+	barrier();
+#endif
 	RVEC acc[LANES];
 	for (int j = 0; j < LANES; j++) {
 		acc[j] = RVEC(0);
 	}
-	REAL b = w[C4].x;
+	REAL b = WV(C4).x;
 	uint q0 = g * uint(WG * R) + t;
 	for (int k = 0; k < R; k++) {
 		uint q = q0 + uint(k * WG);
 		if (q >= n) {
 			break;
 		}
-		uint row = shuffled != 0u ? uint(order[pos0 + q]) : pos0 + q;
+		uint row = pos0 + q;
+		if (shuffled != 0u) {
+			row = uint(order[row]);
+		}
 		uint c = row / chunkRows - chunk0; // wraps to a huge value below the window
 		if (c >= nbound) {
 			continue;
@@ -49,14 +66,14 @@ void main() {
 		RVEC xr[C4];
 		for (int j = 0; j < C4; j++) {
 			xr[j] = loadX(c, base + uint(j));
-			r += dot(xr[j], w[j]);
+			r += dot(xr[j], WV(j));
 		}
 		for (int j = 0; j < C4; j++) {
 			acc[j] += r * xr[j];
 		}
 #else
 		for (int j = 0; j < C4; j++) {
-			r += dot(loadX(c, base + uint(j)), w[j]);
+			r += dot(loadX(c, base + uint(j)), WV(j));
 		}
 		for (int j = 0; j < C4; j++) {
 			acc[j] += r * loadX(c, base + uint(j));
