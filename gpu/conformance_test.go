@@ -6,6 +6,12 @@ import (
 	"github.com/lsgd/lsgd/compare"
 )
 
+// The timing hooks the comparison harness looks for.
+var (
+	_ compare.GradientTimer   = (*Data)(nil)
+	_ compare.BandwidthProber = (*Backend)(nil)
+)
+
 func TestConformance(t *testing.T) { compare.TestBackend(t, newBackendOrSkip(t)) }
 
 // TestConformanceF64 runs the suite on float64 storage.
@@ -20,3 +26,5 @@ func TestConformanceF64(t *testing.T) {
 func TestConformanceSplit(t *testing.T) {
 	compare.TestBackend(t, newBackendOrSkip(t, Options{MaxBlockBytes: 4 << 10, MaxGroups: 2, MaxBound: 2, WorkGroupSize: 32, RowsPerInvocation: 3}))
 }
+
+func BenchmarkBackend(b *testing.B) { compare.BenchmarkBackend(b, newBackendOrSkip(b)) }

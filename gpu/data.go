@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"time"
 
 	"github.com/lsgd/lsgd"
 	"github.com/lsgd/lsgd/gpu/internal/gldev"
@@ -33,6 +32,7 @@ type Data struct {
 	pGrad, pMoments, pReduce, pPrep, pFinal, pStep, pPredict, pStd *gldev.Program
 
 	segs     []segment
+	checked  [2]bool // the first Gradient and Step checked for GL errors
 	released bool
 }
 
@@ -492,8 +492,8 @@ func (d *Data) checkRows(r lsgd.Rows) error {
 }
 
 // Gradient runs the fused residual and gradient pass (see lsgd.Data).
-// Nothing is read back and no GL error is checked here: errors surface at
-// the next Status, Vector or Moments.
+// Nothing is read back, and GL errors are checked only on the first call:
+// later ones surface at the next Status, Vector or Moments.
 func (d *Data) Gradient(at lsgd.Slot, rows lsgd.Rows) error {
 	if err := checkSlot(at); err != nil {
 		return err
@@ -503,7 +503,7 @@ func (d *Data) Gradient(at lsgd.Slot, rows lsgd.Rows) error {
 	}
 	return d.do(func(c *gldev.Ctx) error {
 		d.gradPass(c, at, rows, true)
-		return nil
+		return d.checkOnce(c, 0)
 	})
 }
 
@@ -565,8 +565,18 @@ func (d *Data) Step(s lsgd.Step) error {
 		c.SetDouble(p, "bias2", s.Bias2)
 		c.Dispatch(p, 1, 1, 1)
 		c.Barrier()
-		return nil
+		return d.checkOnce(c, 1)
 	})
+}
+
+// checkOnce checks for GL errors after the first call of a hot-loop
+// method (the dispatch setup); later calls leave it to the readbacks.
+func (d *Data) checkOnce(c *gldev.Ctx, k int) error {
+	if d.checked[k] {
+		return nil
+	}
+	d.checked[k] = true
+	return c.Err()
 }
 
 // Status reads back the status (waiting for the device), resets the
@@ -638,7 +648,8 @@ func (d *Data) Predict(at lsgd.Slot, dst []float64) error {
 // TimeGradient times the gradient pass (as Gradient(Theta, rows), without
 // adding to the status sums; Grad is overwritten) with GL_TIME_ELAPSED
 // queries: two warm-up passes, then reps timed passes. It returns the
-// device seconds of each.
+// device seconds of each (wall clock on a software renderer, whose timer
+// queries do not cover compute work).
 func (d *Data) TimeGradient(rows lsgd.Rows, reps int) ([]float64, error) {
 	if err := d.checkRows(rows); err != nil {
 		return nil, err
@@ -646,26 +657,15 @@ func (d *Data) TimeGradient(rows lsgd.Rows, reps int) ([]float64, error) {
 	if reps < 1 {
 		return nil, fmt.Errorf("gpu: TimeGradient wants at least one repetition")
 	}
-	secs := make([]float64, reps)
+	var secs []float64
 	err := d.do(func(c *gldev.Ctx) error {
-		if c.Caps().TimerBits == 0 {
+		if c.Caps().TimerBits == 0 && !c.Caps().Software {
 			return fmt.Errorf("gpu: %s has no timer queries", c.Caps().Renderer)
 		}
 		for i := 0; i < 2; i++ {
 			d.gradPass(c, lsgd.Theta, rows, false)
 		}
-		c.Finish()
-		ts := make([]*gldev.Timer, reps)
-		for i := range ts {
-			ts[i] = c.NewTimer()
-			c.Begin(ts[i])
-			d.gradPass(c, lsgd.Theta, rows, false)
-			c.End(ts[i])
-		}
-		for i, t := range ts {
-			secs[i] = float64(c.Elapsed(t)) / float64(time.Second)
-			c.ReleaseTimer(t)
-		}
+		secs = timePasses(c, reps, func() { d.gradPass(c, lsgd.Theta, rows, false) })
 		return c.Err()
 	})
 	return secs, err

@@ -560,3 +560,15 @@ func TestConcurrent(t *testing.T) {
 		}
 	}
 }
+
+func TestReadBandwidth(t *testing.T) {
+	b := newBackendOrSkip(t, Options{MaxBlockBytes: 8 << 20})
+	gbps, err := b.ReadBandwidth(32 << 20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("%s: read bandwidth %.3g GB/s", b.Device(), gbps)
+	if !(gbps > 0) || math.IsInf(gbps, 0) {
+		t.Errorf("bandwidth %v GB/s", gbps)
+	}
+}

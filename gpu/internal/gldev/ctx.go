@@ -353,3 +353,9 @@ func errName(code uint32) string {
 	}
 	return fmt.Sprintf("GL error 0x%x", code)
 }
+
+// Clear sets every byte of b to zero.
+func (c *Ctx) Clear(b *Buffer) {
+	gl.BindBuffer(gl.SHADER_STORAGE_BUFFER, b.id)
+	gl.ClearBufferData(gl.SHADER_STORAGE_BUFFER, gl.R32UI, gl.RED_INTEGER, gl.UNSIGNED_INT, nil)
+}
