@@ -29,7 +29,7 @@ type Data struct {
 	order                        []*gldev.Buffer // SetOrder's permutation, split like the table
 	w, part, acc, vec, stat, out *gldev.Buffer
 
-	pGrad, pMoments, pReduce, pPrep, pFinal, pStep, pPredict, pStd *gldev.Program
+	pGrad, pMoments, pReduce, pReduceM, pPrep, pFinal, pStep, pPredict, pStd *gldev.Program
 
 	segs     []segment
 	checked  [2]bool // the first Gradient and Step checked for GL errors
@@ -116,10 +116,11 @@ func (d *Data) setup(c *gldev.Ctx) error {
 		return p
 	}
 	d.pGrad = prog("grad.comp", def{"WG", l.wg}, def{"R", l.r}, def{"NX", l.nx}, def{"LANES", l.c4 + 1}, def{"KB", l.kbGrad}, def{"WSH", b2i(l.wsh)})
-	d.pMoments = prog("moments.comp", def{"WG", l.wg}, def{"R", l.r}, def{"NX", 1}, def{"LANES", l.c4}, def{"KB", l.kbMoments})
+	d.pMoments = prog("moments.comp", def{"WG", l.wg}, def{"R", l.r}, def{"NX", 1}, def{"LANES", l.c4}, def{"KB", l.kbMoments}, def{"ACC64", 1})
 	d.pPredict = prog("predict.comp", def{"WG", l.wg}, def{"NX", 1})
 	d.pStd = prog("standardize.comp", def{"WG", l.wg})
 	d.pReduce = prog("reduce.comp", def{"WG", l.smallWG})
+	d.pReduceM = prog("reduce.comp", def{"WG", l.smallWG}, def{"ACC64", 1})
 	d.pPrep = prog("prep.comp", def{"WG", l.smallWG})
 	d.pFinal = prog("finalize.comp", def{"WG", l.smallWG})
 	d.pStep = prog("step.comp", def{"WG", l.smallWG})
@@ -144,7 +145,7 @@ func (d *Data) setup(c *gldev.Ctx) error {
 			return err
 		}
 	}
-	d.w = buf("the evaluation point", int64(l.c4+1)*l.laneBytes())
+	d.w = buf("the evaluation point", int64(l.c4+1)*32) // or the means in double
 	d.part = buf("the partial sums", l.partBytes())
 	d.acc = buf("the sums", int64(l.vecLen())*8)
 	d.vec = buf("the state vectors", int64(nvec*l.vecLen())*8)
@@ -245,15 +246,15 @@ func (d *Data) dispatch(c *gldev.Ctx, p *gldev.Program, groups int) {
 	}
 }
 
-// reduce adds the partial sums of groups work groups, len scalars each,
-// into acc (set when first).
-func (d *Data) reduce(c *gldev.Ctx, groups, n int, first bool) {
+// reduce runs p (reduce.comp) to add the partial sums of groups work
+// groups, n scalars each, into acc (set when first).
+func (d *Data) reduce(c *gldev.Ctx, p *gldev.Program, groups, n int, first bool) {
 	c.Bind(0, d.part)
 	c.Bind(1, d.acc)
-	c.SetUint(d.pReduce, "groups", uint32(groups))
-	c.SetUint(d.pReduce, "len", uint32(n))
-	c.SetUint(d.pReduce, "first", b2u(first))
-	d.dispatch(c, d.pReduce, n)
+	c.SetUint(p, "groups", uint32(groups))
+	c.SetUint(p, "len", uint32(n))
+	c.SetUint(p, "first", b2u(first))
+	d.dispatch(c, p, n)
 	c.Barrier()
 }
 
@@ -278,30 +279,22 @@ func (d *Data) prep(c *gldev.Ctx, at lsgd.Slot, zero int) {
 }
 
 // Moments returns each column's mean and its root-mean-square deviation
-// from the mean (center) or from zero. Two passes: the column sums, then
-// the sums of squared deviations from the stored values' mean.
+// from the mean (center) or from zero. Two passes, both accumulated in
+// double: the column sums, then the sums of squared deviations from the
+// stored values' mean; the shift is added back to the mean.
 func (d *Data) Moments(center bool) (mean, scale []float64, err error) {
 	l := d.l
 	w := 4 * l.c4
 	s1, s2 := make([]float64, w), make([]float64, w)
-	mu := make([]float64, w) // the stored values' means, as rounded for the second pass
+	mu := make([]float64, w) // the stored values' means
 	n := float64(l.rows)
 	err = d.do(func(c *gldev.Ctx) error {
 		d.momentsPass(c, 0)
 		gldev.Download(c, d.acc, 0, s1)
-		if d.f64 {
-			for j := range mu {
-				mu[j] = s1[j] / n
-			}
-			gldev.Upload(c, d.w, 0, mu)
-		} else {
-			m32 := make([]float32, w)
-			for j := range mu {
-				m32[j] = float32(s1[j] / n)
-				mu[j] = float64(m32[j])
-			}
-			gldev.Upload(c, d.w, 0, m32)
+		for j := range mu {
+			mu[j] = s1[j] / n
 		}
+		gldev.Upload(c, d.w, 0, mu)
 		d.momentsPass(c, 1)
 		gldev.Download(c, d.acc, 0, s2)
 		return c.Err()
@@ -311,10 +304,8 @@ func (d *Data) Moments(center bool) (mean, scale []float64, err error) {
 	}
 	mean, scale = make([]float64, l.cols), make([]float64, l.cols)
 	for j := range mean {
-		m := s1[j] / n
-		dm := m - mu[j]
-		v := max(0, s2[j]/n-dm*dm) // Σ(x'−μ)² = Σ(x'−m)² + n(m−μ)²
-		mean[j] = d.shift[j] + m
+		mean[j] = d.shift[j] + mu[j]
+		v := s2[j] / n
 		if center {
 			scale[j] = math.Sqrt(v)
 		} else {
@@ -327,7 +318,7 @@ func (d *Data) Moments(center bool) (mean, scale []float64, err error) {
 
 func (d *Data) momentsPass(c *gldev.Ctx, mode uint32) {
 	l, p := d.l, d.pMoments
-	d.segs = l.segments(lsgd.Rows{Lo: 0, Hi: l.rows}, 1, d.segs)
+	d.segs = l.segments(lsgd.Rows{Lo: 0, Hi: l.rows}, 1, l.partMoments, d.segs)
 	for i, s := range d.segs {
 		c.Bind(0, d.x[s.chunk0])
 		c.Bind(4, d.w)
@@ -341,7 +332,7 @@ func (d *Data) momentsPass(c *gldev.Ctx, mode uint32) {
 		g := l.groups(s.n)
 		d.dispatch(c, p, g)
 		c.Barrier()
-		d.reduce(c, g, 4*l.c4, i == 0)
+		d.reduce(c, d.pReduceM, g, 4*l.c4, i == 0)
 	}
 }
 
@@ -512,7 +503,7 @@ func (d *Data) Gradient(at lsgd.Slot, rows lsgd.Rows) error {
 func (d *Data) gradPass(c *gldev.Ctx, at lsgd.Slot, rows lsgd.Rows, record bool) {
 	l, p := d.l, d.pGrad
 	d.prep(c, at, l.cols)
-	d.segs = l.segments(rows, l.nx, d.segs)
+	d.segs = l.segments(rows, l.nx, l.partGroups, d.segs)
 	for i, s := range d.segs {
 		for k := 0; k < l.nx; k++ {
 			c.Bind(k, d.x[s.chunk0+min(k, s.nbound-1)])
@@ -533,7 +524,7 @@ func (d *Data) gradPass(c *gldev.Ctx, at lsgd.Slot, rows lsgd.Rows, record bool)
 		g := l.groups(s.n)
 		d.dispatch(c, p, g)
 		c.Barrier()
-		d.reduce(c, g, 4*(l.c4+1), i == 0)
+		d.reduce(c, d.pReduce, g, 4*(l.c4+1), i == 0)
 	}
 	f := d.pFinal
 	c.Bind(0, d.acc)

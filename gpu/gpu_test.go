@@ -153,7 +153,7 @@ func gradScale(tab *lsgd.Table, v []float64, rows lsgd.Rows, order []int32) []fl
 const f32Rel = 300 * 0x1p-24
 
 var shapes = []struct{ rows, feats int }{
-	{1, 1}, {255, 3}, {257, 17}, {4097, 3}, {1000, 64}, {300, 70},
+	{1, 1}, {255, 3}, {257, 17}, {4097, 3}, {1000, 64}, {300, 70}, {100, 259},
 }
 
 func TestMoments(t *testing.T) {
@@ -570,5 +570,36 @@ func TestReadBandwidth(t *testing.T) {
 	t.Logf("%s: read bandwidth %.3g GB/s", b.Device(), gbps)
 	if !(gbps > 0) || math.IsInf(gbps, 0) {
 		t.Errorf("bandwidth %v GB/s", gbps)
+	}
+}
+
+// TestOverflow: a value whose distance from its column's mean overflows
+// float32 is an error naming the row and column; a column whose values are
+// all beyond float32's range but close together loads (the float64 shift
+// carries the offset).
+func TestOverflow(t *testing.T) {
+	b := newBackendOrSkip(t)
+	tab := lsgd.NewTable(4, 3, lsgd.F64)
+	for i := 0; i < 4; i++ {
+		tab.Set(i, 0, float64(i))
+		tab.Set(i, 1, 0x1p130+float64(i)*0x1p80) // 1.4e39 + i·1.2e24, exact in float64
+		tab.Set(i, 2, float64(i*i))
+	}
+	p := loadPair(t, b, tab)
+	for _, center := range []bool{true, false} {
+		rm, rs, _ := p.ref.Moments(center)
+		gm, gs, err := p.gpu.Moments(center)
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkClose(t, "offset column mean", gm, rm, rs, 1e-300, f32Rel)
+		checkClose(t, "offset column scale", gs, rs, nil, 1e-300, f32Rel)
+	}
+	tab.Set(3, 1, -1e39)
+	tab.Source = "big.csv"
+	if _, err := b.Load(tab, false); err == nil || !strings.Contains(err.Error(), "overflows float32") || !strings.Contains(err.Error(), "big.csv") {
+		t.Errorf("spread 2e39: error %v; want an overflow error naming big.csv", err)
+	} else {
+		t.Log(err)
 	}
 }

@@ -28,14 +28,15 @@ type layout struct {
 	nchunks    int   // table buffers
 	nx         int   // table buffers the gradient kernel binds at once
 
-	wg, r      int  // invocations per work group and rows per invocation (row kernels)
-	smallWG    int  // invocations per work group of the one-group kernels
-	kbGrad     int  // lanes per tree pass, gradient kernel (LANES = c4+1)
-	wsh        bool // the gradient kernel keeps the point in shared memory
-	kbMoments  int  // lanes per tree pass, moments kernel (LANES = c4)
-	maxGroups  int  // work groups per dispatch
-	partGroups int  // groups whose partial sums fit one partials buffer
-	orderChunk int  // order entries per order buffer
+	wg, r       int  // invocations per work group and rows per invocation (row kernels)
+	smallWG     int  // invocations per work group of the one-group kernels
+	kbGrad      int  // lanes per tree pass, gradient kernel (LANES = c4+1)
+	wsh         bool // the gradient kernel keeps the point in shared memory
+	kbMoments   int  // lanes per tree pass, moments kernel (LANES = c4)
+	maxGroups   int  // work groups per dispatch
+	partGroups  int  // groups whose partial sums fit one partials buffer (gradient)
+	partMoments int  // the same for the moments kernel (double partials)
+	orderChunk  int  // order entries per order buffer
 }
 
 func (l *layout) laneBytes() int64   { return int64(4 * l.elem) }
@@ -98,6 +99,9 @@ func newLayout(rows, cols int, p lsgd.Precision, lim limits) (*layout, error) {
 	}
 	l.rowBytes = int64(l.c4) * l.laneBytes()
 	l.blockBytes = lim.blockBytes
+	if rows > 1<<31-1 {
+		return nil, fmt.Errorf("gpu: %d rows is more than the 2³¹−1 the kernels index", rows)
+	}
 	if l.rowBytes > l.blockBytes {
 		return nil, fmt.Errorf("gpu: a row of %d columns (%s) does not fit the largest shader storage block (%s)",
 			cols, gldev.Bytes(l.rowBytes), gldev.Bytes(l.blockBytes))
@@ -119,10 +123,11 @@ func newLayout(rows, cols int, p lsgd.Precision, lim limits) (*layout, error) {
 		}
 		l.wg = lim.wg
 	}
-	// The tree needs at least one lane of WG values in shared memory; keep
-	// 1 KiB for the kernels' other shared variables.
+	// The tree needs at least one lane of WG values in shared memory, in
+	// double for the moments; keep 1 KiB for the kernels' other shared
+	// variables.
 	shared := int64(lim.sharedBytes - 1024)
-	for l.wg > 1 && int64(l.wg)*l.laneBytes() > shared {
+	for l.wg > 1 && int64(l.wg)*32 > shared {
 		l.wg /= 2
 	}
 	l.smallWG = min(256, maxWG)
@@ -134,7 +139,7 @@ func newLayout(rows, cols int, p lsgd.Precision, lim limits) (*layout, error) {
 		l.r = lim.r
 	}
 	lanes := int64(l.wg) * l.laneBytes()
-	l.kbMoments = int(min(int64(l.c4), shared/lanes))
+	l.kbMoments = int(min(int64(l.c4), shared/(int64(l.wg)*32)))
 	// The point goes to shared memory when it leaves room for half the
 	// lanes the tree could otherwise reduce at once.
 	wbytes := int64(l.c4+1) * l.laneBytes()
@@ -144,11 +149,11 @@ func newLayout(rows, cols int, p lsgd.Precision, lim limits) (*layout, error) {
 	}
 	l.kbGrad = int(min(int64(l.c4+1), shared/lanes))
 	l.maxGroups = lim.maxGroups
-	l.partGroups = int(l.blockBytes / (int64(l.c4+1) * l.laneBytes()))
-	if l.partGroups < 1 {
-		return nil, fmt.Errorf("gpu: the partial sums of one work group (%s) do not fit the largest shader storage block (%s)",
-			gldev.Bytes(int64(l.c4+1)*l.laneBytes()), gldev.Bytes(l.blockBytes))
-	}
+	// The partials of one work group, (C4+1)·32 bytes at most, are taken
+	// to fit any block: GL 4.3 guarantees 16 MiB, and a row of the half
+	// million columns that would need more does not fit either.
+	l.partGroups = int(max(1, l.blockBytes/(int64(l.c4+1)*l.laneBytes())))
+	l.partMoments = int(max(1, l.blockBytes/(int64(l.c4)*32)))
 	l.orderChunk = int(min(l.blockBytes/4, 1<<31-1))
 	return l, nil
 }
@@ -166,14 +171,15 @@ type segment struct {
 // groups is the number of work groups a segment takes.
 func (l *layout) groups(n int) int { return (n + l.rowsPerGroup() - 1) / l.rowsPerGroup() }
 
-// segments splits a row selection into segments, in a fixed order (so the
+// segments splits a row selection into segments of at most mostGroups
+// work groups (the partials buffer's capacity), in a fixed order (so the
 // second-stage sums are added in a fixed order), binding nx table buffers
 // at a time. Contiguous rows visit only the windows that hold them;
 // shuffled rows visit every window and each row is summed in the window
 // that holds it.
-func (l *layout) segments(rows lsgd.Rows, nx int, dst []segment) []segment {
+func (l *layout) segments(rows lsgd.Rows, nx, mostGroups int, dst []segment) []segment {
 	dst = dst[:0]
-	most := l.partGroups * l.rowsPerGroup()
+	most := mostGroups * l.rowsPerGroup()
 	split := func(s segment, lo, hi int) {
 		for a := lo; a < hi; a += most {
 			s.pos0, s.n = a, min(most, hi-a)
@@ -205,8 +211,9 @@ func (l *layout) segments(rows lsgd.Rows, nx int, dst []segment) []segment {
 }
 
 // partBytes is the size of the partials buffer: the groups of the largest
-// segment.
+// segment of the gradient or the moments kernel.
 func (l *layout) partBytes() int64 {
-	g := min(l.partGroups, l.groups(l.rows))
-	return int64(g) * int64(l.c4+1) * l.laneBytes()
+	g := int64(min(l.partGroups, l.groups(l.rows))) * int64(l.c4+1) * l.laneBytes()
+	m := int64(min(l.partMoments, l.groups(l.rows))) * int64(l.c4) * 32
+	return max(g, m)
 }

@@ -25,13 +25,13 @@ func TestSegments(t *testing.T) {
 		if err != nil {
 			continue // a row wider than the block
 		}
-		if l.kbGrad < 1 || l.kbMoments < 1 || l.wg < 1 {
+		if l.kbGrad < 1 || l.kbMoments < 1 || l.wg < 1 || l.partMoments < 1 {
 			t.Fatalf("no room for the tree: %+v", l)
 		}
 		if l.chunkRows*l.nchunks < rows || l.chunkRows*(l.nchunks-1) >= rows {
 			t.Fatalf("%d rows in %d buffers of %d", rows, l.nchunks, l.chunkRows)
 		}
-		if int64(l.chunkRows)*l.rowBytes > l.blockBytes || l.partBytes() > l.blockBytes || int64(l.orderChunk)*4 > l.blockBytes {
+		if int64(l.chunkRows)*l.rowBytes > l.blockBytes || l.partBytes() > max(l.blockBytes, int64(l.c4+1)*32) || int64(l.orderChunk)*4 > l.blockBytes {
 			t.Fatalf("a buffer exceeds the %d-byte block: %+v", l.blockBytes, l)
 		}
 		order := make([]int32, rows)
@@ -43,7 +43,7 @@ func TestSegments(t *testing.T) {
 		for _, shuffled := range []bool{false, true} {
 			sel := lsgd.Rows{Lo: lo, Hi: hi, Shuffled: shuffled}
 			count := make([]int, rows)
-			for _, s := range l.segments(sel, l.nx, nil) {
+			for _, s := range l.segments(sel, l.nx, l.partGroups, nil) {
 				if l.groups(s.n) > l.partGroups || s.n <= 0 {
 					t.Fatalf("segment %+v: %d groups, partials hold %d", s, l.groups(s.n), l.partGroups)
 				}

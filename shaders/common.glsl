@@ -10,6 +10,7 @@
 //	WSH    1 when the gradient kernel keeps the point in shared memory
 //	COLS   table columns (the target included); the intercept is entry COLS
 //	F64    defined when the table is stored in double
+//	ACC64  defined when a row kernel accumulates in double (moments)
 
 #ifdef F64
 #define REAL double
@@ -17,6 +18,15 @@
 #else
 #define REAL float
 #define RVEC vec4
+#endif
+
+// The accumulators of the row kernels and their partial sums.
+#if defined(F64) || defined(ACC64)
+#define AREAL double
+#define AVEC dvec4
+#else
+#define AREAL float
+#define AVEC vec4
 #endif
 
 // The optimizer's vectors live in one double buffer, slot s at s·P:
@@ -80,15 +90,15 @@ RVEC loadX(uint k, uint i) {
 
 #ifdef LANES
 // Per work group g, the LANES sums at part[g·LANES …].
-layout(std430, binding = 5) writeonly restrict buffer Part { RVEC part[]; };
+layout(std430, binding = 5) writeonly restrict buffer Part { AVEC part[]; };
 
-shared RVEC red[KB * WG];
+shared AVEC red[KB * WG];
 
 // treeStore sums acc over the work group with a fixed pairwise tree in
 // shared memory, KB lanes per pass, and stores the group's sums at
 // part[g·LANES …]. Every invocation of the group must call it. The order
 // of the additions depends only on WG, so the result is reproducible.
-void treeStore(RVEC acc[LANES], uint g) {
+void treeStore(AVEC acc[LANES], uint g) {
 	uint t = gl_LocalInvocationID.x;
 	for (int c0 = 0; c0 < LANES; c0 += KB) {
 		for (int j = 0; j < KB; j++) {

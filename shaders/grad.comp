@@ -41,9 +41,9 @@ void main() {
 	}
 	barrier();
 #endif
-	RVEC acc[LANES];
+	AVEC acc[LANES];
 	for (int j = 0; j < LANES; j++) {
-		acc[j] = RVEC(0);
+		acc[j] = AVEC(0);
 	}
 	REAL b = WV(C4).x;
 	uint q0 = g * uint(WG * R) + t;

@@ -1,11 +1,13 @@
-// moments.comp: column sums, first stage. With mode 0 each work group
-// sums x' over its WG·R rows; with mode 1 it sums (x' − m')², m' the
-// column means of the stored values (binding 4). Same row mapping and tree
-// as grad.comp; LANES = C4.
+// moments.comp: column sums, first stage, accumulated in double (compiled
+// with ACC64; Moments is not in the hot loop, and squares of float32
+// values overflow float32 beyond 1.8e19). With mode 0 each work group sums
+// x' over its WG·R rows; with mode 1 it sums (x' − m')², m' the column
+// means of the stored values (binding 4, double). Same row mapping and
+// tree as grad.comp; LANES = C4.
 
 layout(local_size_x = WG) in;
 
-layout(std430, binding = 4) readonly restrict buffer M { RVEC mean[]; };
+layout(std430, binding = 4) readonly restrict buffer M { dvec4 mean[]; };
 
 uniform uint n;         // rows in the segment
 uniform uint pos0;      // first row
@@ -18,11 +20,9 @@ uniform uint mode;
 void main() {
 	uint t = gl_LocalInvocationID.x;
 	uint g = groupBase + gl_WorkGroupID.x;
-	RVEC acc[LANES];
-	RVEC mu[C4];
-	for (int j = 0; j < C4; j++) {
-		acc[j] = RVEC(0);
-		mu[j] = mode == 1u ? mean[j] : RVEC(0);
+	AVEC acc[LANES];
+	for (int j = 0; j < LANES; j++) {
+		acc[j] = AVEC(0);
 	}
 	uint q0 = g * uint(WG * R) + t;
 	for (int k = 0; k < R; k++) {
@@ -37,8 +37,13 @@ void main() {
 		}
 		uint base = (row - (chunk0 + c) * chunkRows) * uint(C4);
 		for (int j = 0; j < C4; j++) {
-			RVEC e = loadX(c, base + uint(j)) - mu[j];
-			acc[j] += mode == 1u ? e * e : e;
+			AVEC x = AVEC(loadX(c, base + uint(j)));
+			if (mode == 1u) {
+				AVEC e = x - AVEC(mean[j]);
+				acc[j] += e * e;
+			} else {
+				acc[j] += x;
+			}
 		}
 	}
 	treeStore(acc, g);

@@ -6,7 +6,7 @@
 
 layout(local_size_x = WG) in;
 
-layout(std430, binding = 0) readonly restrict buffer Part { REAL part[]; };
+layout(std430, binding = 0) readonly restrict buffer Part { AREAL part[]; };
 layout(std430, binding = 1) restrict buffer Acc { double acc[]; };
 
 uniform uint groups; // partial vectors
