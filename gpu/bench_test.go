@@ -13,8 +13,7 @@ import (
 // stored bytes.
 func BenchmarkGradient(b *testing.B) {
 	for _, sh := range []struct{ rows, feats, wg, r int }{
-		{100000, 15, 0, 0}, {100000, 15, 64, 4}, {100000, 15, 128, 8}, {100000, 15, 256, 8}, {100000, 15, 64, 16},
-		{100000, 3, 0, 0}, {20000, 63, 0, 0}, {20000, 63, 64, 4},
+		{100000, 3, 0, 0}, {100000, 15, 0, 0}, {100000, 15, 64, 4}, {20000, 63, 0, 0},
 	} {
 		b.Run(fmt.Sprintf("%dx%d/wg%d/r%d", sh.rows, sh.feats+1, sh.wg, sh.r), func(b *testing.B) {
 			be := newBackendOrSkip(b, Options{WorkGroupSize: sh.wg, RowsPerInvocation: sh.r})

@@ -115,5 +115,5 @@ func TestAccumulation1M(t *testing.T) {
 	for _, s := range secs {
 		best = min(best, s)
 	}
-	t.Logf("gradient pass: %.3g s by GL timer (%.3g GB/s of stored table)", best, float64(rows)*float64(l.rowBytes)/best/1e9)
+	t.Logf("gradient pass: %.3g s device time (%.3g GB/s of stored table)", best, float64(rows)*float64(l.rowBytes)/best/1e9)
 }
