@@ -122,6 +122,16 @@ type Data interface {
 	Release() error
 }
 
+// Predictor is implemented by a Data that can evaluate the linear model on
+// every row on its device.
+type Predictor interface {
+	// Predict stores into dst (length Rows()) x_i·v + v_p−1 for the vector v
+	// in slot at, summed over the feature columns only (v's entry at the
+	// target is ignored), in the table's current (possibly standardized)
+	// space.
+	Predict(at Slot, dst []float64) error
+}
+
 // Method is an optimizer's update rule.
 type Method int
 

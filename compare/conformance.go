@@ -100,6 +100,8 @@ func TestBackend(t *testing.T, b lsgd.Backend) {
 	t.Run("Moments", func(t *testing.T) { testMoments(t, b) })
 	t.Run("Gradient", func(t *testing.T) { testGradient(t, b) })
 	t.Run("Step", func(t *testing.T) { testStep(t, b) })
+	t.Run("Predict", func(t *testing.T) { testPredict(t, b) })
+	t.Run("StandardizeMoments", func(t *testing.T) { testStandardizeMoments(t, b) })
 	t.Run("Deterministic", func(t *testing.T) { testDeterministic(t, b) })
 	t.Run("BadArguments", func(t *testing.T) { testBadArguments(t, b) })
 	t.Run("Fit", func(t *testing.T) { testFit(t, b) })
@@ -408,6 +410,87 @@ func testStep(t *testing.T, b lsgd.Backend) {
 			if pn := ref.ParamNorm2(); !within(st.ParamNorm2, pn, 64*u*pn) {
 				t.Errorf("%s: ‖θ‖² = %g; want %g", name, st.ParamNorm2, pn)
 			}
+		}
+	}
+}
+
+// testPredict checks the optional lsgd.Predictor against the reference,
+// with outputs poisoned first.
+func testPredict(t *testing.T, b lsgd.Backend) {
+	rng := rand.New(rand.NewPCG(6, 6))
+	u := b.Precision().UnitRoundoff()
+	for _, n := range ConformanceRows {
+		for _, f := range ConformanceFeatures {
+			tab := randomTable(rng, n, f, b.Precision())
+			d := load(t, b, tab)
+			p, ok := d.(lsgd.Predictor)
+			if !ok {
+				t.Skipf("%s does not implement lsgd.Predictor", b.Name())
+			}
+			ref := load(t, cpu.NewReference(), tab)
+			v, _, _ := gradSetup(t, rng, tab, d, ref)
+			got, want := poison(n), make([]float64, n)
+			if err := p.Predict(lsgd.Theta, got); err != nil {
+				t.Fatal(err)
+			}
+			if err := ref.(lsgd.Predictor).Predict(lsgd.Theta, want); err != nil {
+				t.Fatal(err)
+			}
+			c := checker{t: t, name: tab.Source + " predict"}
+			for i := range want {
+				mag := math.Abs(v[tab.Cols])
+				for j := 0; j < tab.Cols; j++ {
+					if j != tab.Target {
+						mag += math.Abs(stdValue(ref, tab, i, j) * v[j])
+					}
+				}
+				c.check(i, got[i], want[i], tolFactor(b.Precision())*u*mag+1e-300)
+			}
+		}
+	}
+}
+
+// testStandardizeMoments standardizes with the table's own moments and
+// checks that the moments of the result are 0 and 1: any bookkeeping a
+// backend keeps beside the stored values (shifts, scales) must be invisible.
+func testStandardizeMoments(t *testing.T, b lsgd.Backend) {
+	rng := rand.New(rand.NewPCG(7, 7))
+	u := b.Precision().UnitRoundoff()
+	for _, n := range []int{257, 4097} {
+		tab := randomTable(rng, n, 17, b.Precision())
+		d := load(t, b, tab)
+		m, s, err := d.Moments(true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		mul := make([]float64, len(s))
+		for j := range s {
+			mul[j] = 1 / s[j]
+		}
+		if err := d.Standardize(m, mul); err != nil {
+			t.Fatal(err)
+		}
+		m2, s2, err := d.Moments(true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cm := checker{t: t, name: tab.Source + " mean after standardize"}
+		cs := checker{t: t, name: tab.Source + " scale after standardize"}
+		for j := range m2 {
+			// Standardized values are O(1); the mean of n of them is off by
+			// a few u, the original offset |μ|/s adds rounding of the shift.
+			tol := tolFactor(b.Precision()) * u * (1 + math.Abs(m[j])*mul[j])
+			cm.check(j, m2[j], 0, tol)
+			cs.check(j, s2[j], 1, tol)
+		}
+		// Uncentred moments of standardized data: the scale is √(1 + mean²) ≈ 1.
+		_, s3, err := d.Moments(false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c3 := checker{t: t, name: tab.Source + " uncentred scale after standardize"}
+		for j := range s3 {
+			c3.check(j, s3[j], 1, tolFactor(b.Precision())*u*(1+math.Abs(m[j])*mul[j]))
 		}
 	}
 }

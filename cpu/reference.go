@@ -199,4 +199,23 @@ func (d *refData) Status() (lsgd.Status, error) {
 	return s, nil
 }
 
+// Predict implements lsgd.Predictor.
+func (d *refData) Predict(at lsgd.Slot, dst []float64) error {
+	if len(dst) != d.t.Rows {
+		return fmt.Errorf("cpu: predict wants %d outputs, got %d", d.t.Rows, len(dst))
+	}
+	v := d.st.Slot(at)
+	c := d.t.Cols
+	for i := range dst {
+		s := v[c]
+		for j, x := range d.row(i) {
+			if j != d.t.Target {
+				s += x * v[j]
+			}
+		}
+		dst[i] = s
+	}
+	return nil
+}
+
 func (d *refData) Release() error { d.t = nil; return nil }
