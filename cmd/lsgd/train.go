@@ -129,7 +129,7 @@ func (a *app) train(cmd *cobra.Command, f *trainFlags) error {
 	if err != nil {
 		return err
 	}
-	defer b.Close()
+	defer func() { b.Close() }() // b may become the CPU after a GPU failure
 
 	loadStart := time.Now()
 	t, err := loadTable(f.data, f.target, b.Precision())
@@ -168,6 +168,17 @@ func (a *app) train(cmd *cobra.Command, f *trainFlags) error {
 		o.Progress = bar.update
 	}
 	res, fitErr := lsgd.Fit(ctx, b, t, o)
+	var div *lsgd.DivergedError
+	if fitErr != nil && f.backend.v == backendAuto && b.Name() == backendGPU &&
+		!errors.Is(fitErr, lsgd.ErrInput) && !errors.As(fitErr, &div) && ctx.Err() == nil {
+		// auto promised a working fit: a device failure (out of memory, a
+		// dispatch beyond its limits) falls back to the CPU. The GPU never
+		// writes to the table, so it is intact.
+		a.notef("note: using the CPU: the GPU failed: %v", fitErr)
+		b.Close()
+		b = a.cpuBackend(backendOptions{Precision: prec, PrecisionSet: precSet, Threads: f.threads})
+		res, fitErr = lsgd.Fit(ctx, b, t, o)
+	}
 	if bar != nil {
 		bar.clear()
 	}
