@@ -165,8 +165,9 @@ def lsgd_rows(tag, backend, prec, sz):
 print("\n== gradient pass: one full-batch (2/n)·Xᵀ(Xθ−y); ms = median; passes/s = 1000/ms;")
 print("   'of read bw' = throughput ÷ the same run's read probe (lsgd: its own probe, right before;")
 print("   peers: C read-sum on the same X, same minute). lsgd reads X and y (d+1 columns);")
-print("   the peers' X is d columns and y a separate vector.")
-hdr = f"{'shape':<12}{'dtype':<6}{'implementation':<28}{'ms':>9}{'passes/s':>10}{'GB/s':>8}{'read GB/s':>10}{'of read bw':>11}"
+print("   the peers' X is d columns and y a separate vector. [oth N%]: other processes used N% of a core")
+print("   meanwhile (shown over 10%: the figure is suspect). SOFTWARE: Mesa llvmpipe, a GL renderer on the CPU.")
+hdr = f"{'shape':<12}{'dtype':<6}{'implementation':<40}{'ms':>9}{'passes/s':>10}{'GB/s':>8}{'read GB/s':>10}{'of read bw':>11}"
 print(hdr)
 print("-" * len(hdr))
 for sz in sizes:
@@ -178,7 +179,9 @@ for sz in sizes:
                 r = lsgd_rows(tag, backend, dt, sz)
                 if r is None:
                     continue
-                label = f"lsgd {backend}" + (" [SOFTWARE]" if r.get("software") else "") + f" ({when})"
+                oth = r.get("other_cpu_percent")
+                label = (f"lsgd {backend}" + (" [SOFTWARE]" if r.get("software") else "") + f" ({when})"
+                         + (f" [oth {oth:.0f}%]" if oth is not None and oth > 10 else ""))
                 rows.append((label, r["gradient_seconds"] * 1e3, r["gbps"], r.get("read_gbps"), r.get("fraction_of_bandwidth")))
         for name in ("C fused", "C fused x4", "numpy", "torch", "C read-sum", "C read-sum x4", "C read-sum (again)"):
             p = peers.get((name, dt, n, d))
@@ -188,7 +191,7 @@ for sz in sizes:
         for label, ms, gbps, bw, frac in rows:
             bws = f"{bw:.1f}" if bw else "-"
             fr = f"{100*frac:.0f}%" if frac is not None else "-"
-            print(f"{sz:<12}{dt:<6}{label:<28}{ms:>9.2f}{1000/ms:>10.1f}{gbps:>8.1f}{bws:>10}{fr:>11}")
+            print(f"{sz:<12}{dt:<6}{label:<40}{ms:>9.2f}{1000/ms:>10.1f}{gbps:>8.1f}{bws:>10}{fr:>11}")
     print()
 
 # Time to solution.

@@ -80,7 +80,14 @@ type BenchResult struct {
 	// the memory probe, and so may the gradient.
 	TableReadGBps       *float64 `json:"table_read_gbps,omitempty"`
 	FractionOfTableRead *float64 `json:"fraction_of_table_read,omitempty"`
-	Note                string   `json:"note,omitempty"`
+	// DeviceReadGBps is a software renderer's own read kernel (its
+	// BandwidthProber), beside the host memory's ReadGBps.
+	DeviceReadGBps *float64 `json:"device_read_gbps,omitempty"`
+	// OtherCPUPercent is the CPU other processes used during the timed
+	// reps, in % of one core (null where unknown): over ~10% the machine
+	// was shared and the times are suspect.
+	OtherCPUPercent *float64 `json:"other_cpu_percent"`
+	Note            string   `json:"note,omitempty"`
 }
 
 // Bench measures a backend's full-batch gradient throughput at each size
@@ -117,7 +124,6 @@ func Bench(ctx context.Context, cfg BenchConfig) ([]BenchResult, error) {
 	}
 	prec := be.Precision()
 	software := IsSoftware(be.Device())
-	prober, hasProber := be.(BandwidthProber)
 	var results []BenchResult
 	for _, f := range featList {
 		for _, n := range rowsList {
@@ -136,22 +142,7 @@ func Bench(ctx context.Context, cfg BenchConfig) ([]BenchResult, error) {
 				Rows: n, Features: f, Bytes: bytes}
 			// The probe first, then the table, so that they run minutes
 			// apart at most.
-			switch {
-			case hasProber:
-				gbps, err := prober.ReadBandwidth(cfg.ProbeBytes)
-				if err != nil {
-					res.Note = fmt.Sprintf("device read probe failed: %v", err)
-				} else {
-					res.ReadGBps = &gbps
-				}
-			case be.Name() == "cpu" || software:
-				res.ReadGBps = ptr(readBandwidth(cfg.ProbeBytes, cfg.Threads))
-				if software {
-					res.Note = "software renderer: bandwidth is the host's"
-				}
-			default:
-				res.Note = "no device read probe: fraction of bandwidth unknown"
-			}
+			res.ReadGBps, res.DeviceReadGBps, res.Note = probeFor(be, cfg.ProbeBytes, cfg.Threads)
 			logf("%s %s %d×%d (%s)", be.Name(), prec, n, f, gb(bytes))
 			tab := BenchTable(n, f, prec)
 			if err := benchOne(be, tab, cfg, &res); err != nil {
@@ -212,7 +203,7 @@ func benchOne(be lsgd.Backend, tab *lsgd.Table, cfg BenchConfig, res *BenchResul
 	if tm.TimerErr != nil {
 		res.Note = strings.TrimPrefix(res.Note+"; ", "; ") + fmt.Sprintf("timer query failed: %v", tm.TimerErr)
 	}
-	res.Reps, res.Batch = tm.Reps, tm.Batch
+	res.Reps, res.Batch, res.OtherCPUPercent = tm.Reps, tm.Batch, tm.Other
 	res.GradientSeconds, res.Timer = tm.seconds()
 	res.WallSeconds, res.WallMinSeconds, res.WallMaxSeconds = tm.Wall, tm.WallMin, tm.WallMax
 	if len(tm.Timer) > 0 {
@@ -312,7 +303,7 @@ func gb(b int64) string {
 func WriteBenchText(w io.Writer, results []BenchResult) error {
 	ew := &errWriter{w: w}
 	tw := tabwriter.NewWriter(ew, 2, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintf(tw, "backend\tprec\trows\tfeatures\tMB\tgradient\ttimer\trows/s\tGB/s\tread GB/s\tof bw\ttable read GB/s\tof table read\tupload\t\n")
+	fmt.Fprintf(tw, "backend\tprec\trows\tfeatures\tMB\tgradient\ttimer\trows/s\tGB/s\tread GB/s\tof bw\ttable read GB/s\tof table read\tupload\toth%%\t\n")
 	for _, r := range results {
 		read, frac, tread, tfrac := "-", "-", "-", "-"
 		if r.ReadGBps != nil {
@@ -325,9 +316,13 @@ func WriteBenchText(w io.Writer, results []BenchResult) error {
 			tread = fmt.Sprintf("%.2f", *r.TableReadGBps)
 			tfrac = fmt.Sprintf("%.0f%%", 100**r.FractionOfTableRead)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%.1f\t%s\t%s\t%.3g\t%.2f\t%s\t%s\t%s\t%s\t%s\t\n", r.Backend, r.Precision, r.Rows,
+		oth := "-"
+		if r.OtherCPUPercent != nil {
+			oth = fmt.Sprintf("%.0f", *r.OtherCPUPercent)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%.1f\t%s\t%s\t%.3g\t%.2f\t%s\t%s\t%s\t%s\t%s\t%s\t\n", r.Backend, r.Precision, r.Rows,
 			r.Features, float64(r.Bytes)/1e6, dur(r.GradientSeconds), r.Timer, r.RowsPerSecond, r.GBps, read, frac,
-			tread, tfrac, dur(r.UploadSeconds))
+			tread, tfrac, dur(r.UploadSeconds), oth)
 	}
 	tw.Flush()
 	devices := map[string]bool{}
@@ -357,7 +352,8 @@ func WriteBenchCSV(w io.Writer, results []BenchResult) error {
 	cw := csv.NewWriter(w)
 	cw.Write([]string{"backend", "device", "precision", "software", "rows", "features", "bytes", "reps", "batch",
 		"gradient_seconds", "timer", "wall_seconds", "timer_seconds", "upload_seconds", "rows_per_second", "gbps",
-		"read_gbps", "fraction_of_bandwidth", "table_read_gbps", "fraction_of_table_read", "note"})
+		"read_gbps", "fraction_of_bandwidth", "table_read_gbps", "fraction_of_table_read", "device_read_gbps",
+		"other_cpu_percent", "note"})
 	opt := func(v *float64) string {
 		if v == nil {
 			return ""
@@ -370,7 +366,7 @@ func WriteBenchCSV(w io.Writer, results []BenchResult) error {
 			strconv.Itoa(r.Features), strconv.FormatInt(r.Bytes, 10), strconv.Itoa(r.Reps), strconv.Itoa(r.Batch),
 			g(r.GradientSeconds), r.Timer, g(r.WallSeconds), opt(r.TimerSeconds), g(r.UploadSeconds),
 			g(r.RowsPerSecond), g(r.GBps), opt(r.ReadGBps), opt(r.FractionOfBandwidth), opt(r.TableReadGBps),
-			opt(r.FractionOfTableRead), r.Note})
+			opt(r.FractionOfTableRead), opt(r.DeviceReadGBps), opt(r.OtherCPUPercent), r.Note})
 	}
 	cw.Flush()
 	return cw.Error()

@@ -50,6 +50,9 @@ func TestBench(t *testing.T) {
 				math.Abs(*r.FractionOfBandwidth - r.GBps / *r.ReadGBps) > 1e-9 {
 				t.Errorf("%s: read probe %v, fraction %v; want a positive probe and gbps/probe", name, r.ReadGBps, r.FractionOfBandwidth)
 			}
+			if r.OtherCPUPercent != nil && (*r.OtherCPUPercent < 0 || math.IsNaN(*r.OtherCPUPercent)) {
+				t.Errorf("%s: other CPU %g%%", name, *r.OtherCPUPercent)
+			}
 			if r.TableReadGBps == nil || !(*r.TableReadGBps > 0) || r.Timer != "wall" || r.Batch < 1 {
 				t.Errorf("%s: table read %v, timer %q, batch %d", name, r.TableReadGBps, r.Timer, r.Batch)
 			}

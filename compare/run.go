@@ -100,6 +100,8 @@ type PathReport struct {
 	// GBps/ReadGBps.
 	ReadGBps            *float64 `json:"read_gbps"`
 	FractionOfBandwidth *float64 `json:"fraction_of_bandwidth"`
+	DeviceReadGBps      *float64 `json:"device_read_gbps,omitempty"` // a software renderer's own read kernel
+	OtherCPUPercent     *float64 `json:"other_cpu_percent"`          // CPU other processes used during the timed reps, % of a core
 
 	// The whole fit (lsgd.Fit with default options) on this path.
 	FitSeconds    float64 `json:"fit_seconds"`
@@ -165,9 +167,10 @@ func (r *runner) logf(format string, args ...any) {
 // with the float64 reference backend and with lsgd.Solve on one problem,
 // every path given the same data, standardization and points, and
 // measures each path's throughput. It returns an error only when the run
-// itself cannot proceed (bad data, a cancelled context, a backend that
-// cannot load the table); a path that computes wrong numbers, fails to fit
-// or diverges gives failing checks and Agree false.
+// itself cannot proceed (bad data, a cancelled context); a path that fails
+// to load the table or run its kernels, computes wrong numbers, fails to
+// fit or diverges gives failing checks, a note and Agree false, and the
+// other path is still reported.
 func Run(ctx context.Context, cfg Config) (*Report, error) {
 	if cfg.Threads <= 0 {
 		cfg.Threads = runtime.GOMAXPROCS(0)
@@ -202,25 +205,15 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		return nil, err
 	}
 	if cfg.GPU != nil {
-		var bw *float64
-		switch pr, ok := cfg.GPU.(BandwidthProber); {
-		case ok:
-			gb, err := pr.ReadBandwidth(cfg.ProbeBytes)
-			if err != nil {
-				r.note("gpu: the device read-bandwidth probe failed: %v", err)
-			} else {
-				bw = &gb
-			}
-		case IsSoftware(cfg.GPU.Device()):
-			bw = ptr(r.rep.ReadGBps)
-			r.note("gpu: %s is a software renderer: its memory is the host's, so its fraction of bandwidth is against the host probe", cfg.GPU.Device())
-		default:
-			r.note("gpu: the backend has no device read-bandwidth probe: fraction of bandwidth unknown")
+		bw, dev, note := probeFor(cfg.GPU, cfg.ProbeBytes, cfg.Threads)
+		if note != "" {
+			r.note("gpu: %s", note)
 		}
 		r.rep.GPU, err = r.path(ctx, "gpu", cfg.GPU, bw)
 		if err != nil {
 			return nil, err
 		}
+		r.rep.GPU.DeviceReadGBps = dev
 		if r.rep.GPU.Software {
 			r.note("gpu figures are from %s, a SOFTWARE renderer running on the CPU: they say nothing about GPU speed", cfg.GPU.Device())
 		}
@@ -365,7 +358,7 @@ func (r *runner) path(ctx context.Context, name string, be lsgd.Backend, readGBp
 	t0 := time.Now()
 	d, err := be.Load(r.tab, false)
 	if err != nil {
-		return nil, fmt.Errorf("%s: load: %w", name, err)
+		return r.broken(name, pr, "load", err)
 	}
 	pr.UploadSeconds = time.Since(t0).Seconds()
 	released := false
@@ -375,23 +368,23 @@ func (r *runner) path(ctx context.Context, name string, be lsgd.Backend, readGBp
 		}
 	}()
 	if err := d.Standardize(r.st.shift, r.st.mul); err != nil {
-		return nil, fmt.Errorf("%s: standardize: %w", name, err)
+		return r.broken(name, pr, "standardize", err)
 	}
 	if err := d.Init(r.theta0, r.st.mask, r.ridge0); err != nil {
-		return nil, fmt.Errorf("%s: init: %w", name, err)
+		return r.broken(name, pr, "init", err)
 	}
 
 	// Gradient and loss at θ₀ against the reference.
 	if err := d.Gradient(lsgd.Theta, lsgd.Rows{Lo: 0, Hi: r.st.n}); err != nil {
-		return nil, fmt.Errorf("%s: gradient: %w", name, err)
+		return r.broken(name, pr, "gradient", err)
 	}
 	g := make([]float64, r.st.p)
 	if err := d.Vector(lsgd.Grad, g); err != nil {
-		return nil, fmt.Errorf("%s: read gradient: %w", name, err)
+		return r.broken(name, pr, "read gradient", err)
 	}
 	s, err := d.Status()
 	if err != nil {
-		return nil, fmt.Errorf("%s: status: %w", name, err)
+		return r.broken(name, pr, "status", err)
 	}
 	gn := norm2(r.g0)
 	r.add(Check{Name: name + " gradient", Path: name,
@@ -407,12 +400,13 @@ func (r *runner) path(ctx context.Context, name string, be lsgd.Backend, readGBp
 	r.logf("%s: timing the gradient pass (%d reps)", name, r.cfg.Reps)
 	tm, err := timeGradient(d, r.cfg.Reps)
 	if err != nil {
-		return nil, fmt.Errorf("%s: timing: %w", name, err)
+		return r.broken(name, pr, "timing", err)
 	}
 	if tm.TimerErr != nil {
 		r.note("%s: the GL timer query failed (%v): wall-clock times only", name, tm.TimerErr)
 	}
 	pr.Seconds, pr.Timer = tm.seconds()
+	pr.OtherCPUPercent = tm.Other
 	pr.WallSeconds = tm.Wall
 	if len(tm.Timer) > 0 {
 		pr.TimerSeconds = ptr(median(tm.Timer))
@@ -425,7 +419,7 @@ func (r *runner) path(ctx context.Context, name string, be lsgd.Backend, readGBp
 	}
 	pr.EpochSeconds, err = timeEpoch(d, r.theta0, r.st.mask, r.ridge0, 1/r.L)
 	if err != nil {
-		return nil, fmt.Errorf("%s: timing an epoch: %w", name, err)
+		return r.broken(name, pr, "timing an epoch", err)
 	}
 	d.Release()
 	released = true
@@ -512,6 +506,16 @@ func (r *runner) fitChecks(name string, prec lsgd.Precision, res *lsgd.Result) {
 		Value:     math.Abs(res.MSE-r.sol.MSE) * mt2,
 		Tolerance: 0.5*r.L*delta*delta + mHat.lossBound(roP) + r.mStar.lossBound(ro64),
 		Formula:   "|MSE−MSE*|/var(y) ≤ ½·L·δ² + (γ̃_p·A1+γ̃_m·A2)(θ) + (…)₆₄(θ*), δ the coefficient bound in absolute terms"})
+}
+
+// broken records that a path's kernels failed (a device error, out of
+// memory): a failing check and a note, so that the other path's results
+// are still reported. The returned error is nil.
+func (r *runner) broken(name string, pr *PathReport, what string, err error) (*PathReport, error) {
+	r.add(Check{Name: name + " kernels", Path: name, Value: math.NaN(),
+		Formula: "the path must load, standardize and compute on the table"})
+	r.note("%s: %s failed: %v", name, what, err)
+	return pr, nil
 }
 
 func (r *runner) add(c Check) {

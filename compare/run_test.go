@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"math"
 	"strings"
 	"testing"
@@ -21,6 +22,8 @@ type broken struct {
 	grad func(g []float64)
 	// lossFactor multiplies the loss Status reports (0: unchanged).
 	lossFactor float64
+	// gradErr is returned by every Gradient call (nil: none).
+	gradErr error
 }
 
 func (b *broken) Load(t *lsgd.Table, inPlace bool) (lsgd.Data, error) {
@@ -39,6 +42,9 @@ type brokenData struct {
 }
 
 func (d *brokenData) Gradient(at lsgd.Slot, rows lsgd.Rows) error {
+	if d.b.gradErr != nil {
+		return d.b.gradErr
+	}
 	if err := d.Data.Gradient(at, rows); err != nil {
 		return err
 	}
@@ -116,9 +122,9 @@ func TestRunAgrees(t *testing.T) {
 				t.Errorf("path report %+v; want positive times and a converged fit", p)
 			}
 		}
-		if rep.CPU.FractionOfBandwidth == nil || rep.GPU.FractionOfBandwidth != nil {
-			t.Errorf("fraction of bandwidth: cpu %v, gpu %v; want the host's for the cpu and unknown for a backend without a probe",
-				rep.CPU.FractionOfBandwidth, rep.GPU.FractionOfBandwidth)
+		// The stand-in "gpu" is a CPU backend: its memory is the host's.
+		if rep.CPU.FractionOfBandwidth == nil || rep.GPU.FractionOfBandwidth == nil {
+			t.Errorf("fraction of bandwidth: cpu %v, gpu %v; want the host's for both", rep.CPU.FractionOfBandwidth, rep.GPU.FractionOfBandwidth)
 		}
 		if k := rep.Problem.Cond; k < 10 || k > 1000 {
 			t.Errorf("exact cond %g; the generator was asked for a design of cond 10 (Hessian ≈ 100)", k)
@@ -268,6 +274,31 @@ func TestRunNaN(t *testing.T) {
 	}
 }
 
+// TestRunDeviceError: a GPU whose kernels fail is a failing check, not an
+// aborted run; the CPU path is still reported.
+func TestRunDeviceError(t *testing.T) {
+	gpu := &broken{Backend: cpu.New(cpu.Options{Precision: lsgd.F32, Threads: 2}),
+		gradErr: errors.New("gpu: out of device memory")}
+	rep, err := Run(context.Background(), smallConfig(gpu))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Agree || rep.CPU == nil || rep.GPU == nil {
+		t.Fatalf("agree %v, cpu %v, gpu %v; want a disagreement with both paths reported", rep.Agree, rep.CPU, rep.GPU)
+	}
+	if c := checkByName(t, rep, "gpu kernels"); c.Pass {
+		t.Errorf("gpu kernels passed: %+v", c)
+	}
+	if !strings.Contains(strings.Join(rep.Notes, "\n"), "out of device memory") {
+		t.Errorf("notes %q do not carry the device error", rep.Notes)
+	}
+	for _, c := range rep.Checks {
+		if c.Path == "cpu" && !c.Pass {
+			t.Errorf("%s failed", c.Name)
+		}
+	}
+}
+
 func TestRunUserData(t *testing.T) {
 	// y = 1 + 2·x1 − x2 + noise, with an offset column: Data instead of
 	// the generator, the target not in the last column.
@@ -314,6 +345,54 @@ func TestGamma(t *testing.T) {
 			if g := gamma(p, n); math.Abs(g-want) > 0.01*want {
 				t.Errorf("gamma(%s, %d) = %g; want ≈ %g", p, n, g, want)
 			}
+		}
+	}
+}
+
+// fakeGPU names itself a GPU; with probe set it has a BandwidthProber.
+type fakeGPU struct {
+	lsgd.Backend
+	device string
+}
+
+func (f fakeGPU) Name() string   { return "gpu" }
+func (f fakeGPU) Device() string { return f.device }
+
+type fakeProber struct {
+	fakeGPU
+	gbps float64
+	err  error
+}
+
+func (f fakeProber) ReadBandwidth(bytes int64) (float64, error) { return f.gbps, f.err }
+
+func TestProbeFor(t *testing.T) {
+	base := cpu.New(cpu.Options{Precision: lsgd.F32, Threads: 2})
+	hw := fakeGPU{base, "NVIDIA H200, OpenGL 4.6"}
+	sw := fakeGPU{base, "llvmpipe (LLVM 15.0.6, 256 bits) (software renderer)"}
+	for _, c := range []struct {
+		name               string
+		be                 lsgd.Backend
+		read, dev, hasNote bool
+		readIs             float64 // when not 0, the read value expected
+	}{
+		{"cpu", base, true, false, false, 0},
+		{"gpu without probe", hw, false, false, true, 0},
+		{"gpu with probe", fakeProber{hw, 4000, nil}, true, false, false, 4000},
+		{"gpu probe fails", fakeProber{hw, 0, errors.New("no timer")}, false, false, true, 0},
+		{"software with probe", fakeProber{sw, 1, nil}, true, true, true, 0},
+		{"software without probe", sw, true, false, true, 0},
+	} {
+		read, dev, note := probeFor(c.be, testProbe, 2)
+		if (read != nil) != c.read || (dev != nil) != c.dev || (note != "") != c.hasNote {
+			t.Errorf("%s: read %v, device %v, note %q; want read %v, device %v, a note %v", c.name, read, dev, note, c.read, c.dev, c.hasNote)
+			continue
+		}
+		if c.readIs != 0 && *read != c.readIs {
+			t.Errorf("%s: read %g; want the device's %g", c.name, *read, c.readIs)
+		}
+		if read != nil && !(*read > 0) {
+			t.Errorf("%s: read %g; want > 0", c.name, *read)
 		}
 	}
 }

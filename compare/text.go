@@ -33,9 +33,10 @@ func (r *Report) WriteText(w io.Writer) error {
 		ew.printf("agree: NO (%d of %d checks failed)\n", r.failed(), len(r.Checks))
 	}
 	ew.printf("\nthroughput (one full-batch gradient pass, median; GL timer query where the device has one, wall clock in brackets;\n"+
-		"bandwidth probe in this run: host %.1f GB/s; fit = lsgd.Fit with default options)\n", r.ReadGBps)
+		"bandwidth probe in this run: host %.1f GB/s; oth%% = CPU other processes used meanwhile, %% of a core;\n"+
+		"fit = lsgd.Fit with default options)\n", r.ReadGBps)
 	tw = tabwriter.NewWriter(ew, 2, 0, 2, ' ', 0)
-	fmt.Fprintf(tw, "path\tprecision\tgradient\t(wall)\trows/s\tGB/s\tof bandwidth\tupload\tepoch\tfit\tpasses\tdevice\n")
+	fmt.Fprintf(tw, "path\tprecision\tgradient\t(wall)\trows/s\tGB/s\tof bandwidth\toth%%\tupload\tepoch\tfit\tpasses\tdevice\n")
 	for _, pr := range []struct {
 		name string
 		p    *PathReport
@@ -56,8 +57,12 @@ func (r *Report) WriteText(w io.Writer) error {
 		if q.TimerSeconds != nil {
 			wall = "(" + dur(q.WallSeconds) + ")"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%.3g\t%.2f\t%s\t%s\t%s\t%s\t%.0f\t%s\n", pr.name, q.Precision,
-			dur(q.Seconds), wall, q.RowsPerSecond, q.GBps, frac, dur(q.UploadSeconds), dur(q.EpochSeconds),
+		oth := "-"
+		if q.OtherCPUPercent != nil {
+			oth = fmt.Sprintf("%.0f", *q.OtherCPUPercent)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%.3g\t%.2f\t%s\t%s\t%s\t%s\t%s\t%.0f\t%s\n", pr.name, q.Precision,
+			dur(q.Seconds), wall, q.RowsPerSecond, q.GBps, frac, oth, dur(q.UploadSeconds), dur(q.EpochSeconds),
 			dur(q.FitSeconds), q.FitPasses, dev)
 	}
 	tw.Flush()

@@ -38,6 +38,40 @@ func HostReadGBps(threads int) float64 {
 	return readBandwidth(ProbeBytes, threads)
 }
 
+// probeFor measures the read bandwidth of the memory a backend's table
+// lives in: the host's for a CPU backend and for a software renderer
+// (whose own read kernel, when it has a BandwidthProber, is returned as
+// device), the device's own probe for a GPU; nil with a note when it
+// cannot be measured.
+func probeFor(be lsgd.Backend, bytes int64, threads int) (read, device *float64, note string) {
+	pr, hasProber := be.(BandwidthProber)
+	software := IsSoftware(be.Device())
+	if hasProber {
+		gbps, err := pr.ReadBandwidth(bytes)
+		switch {
+		case err != nil:
+			note = fmt.Sprintf("device read probe failed: %v", err)
+		case software:
+			device = &gbps
+		default:
+			read = &gbps
+		}
+	}
+	switch {
+	case be.Name() == "cpu" || software:
+		read = ptr(readBandwidth(bytes, threads))
+		if software {
+			note = "software renderer: the table is in host memory, so its fraction is of the host's read bandwidth"
+			if device != nil {
+				note += fmt.Sprintf(" (the renderer's own read kernel reaches %.2f GB/s)", *device)
+			}
+		}
+	case !hasProber:
+		note = "no device read probe: fraction of bandwidth unknown"
+	}
+	return read, device, note
+}
+
 // softwareRenderers are substrings (lower case) of GL renderer names that
 // run on the CPU.
 var softwareRenderers = []string{"llvmpipe", "softpipe", "swiftshader", "swrast", "software rasterizer"}
@@ -63,6 +97,25 @@ type timing struct {
 	Batch    int       // passes per timed rep (tiny tables are timed in batches)
 	Reps     int
 	TimerErr error
+	// Other is the CPU other processes used while the reps ran, in % of
+	// one core (nil where unknown; meaningful for reps over ~50 ms in all,
+	// the resolution of /proc/stat being 10 ms). Over ~10% the machine was
+	// shared and the times are suspect.
+	Other *float64
+}
+
+// otherLoad measures the CPU other processes use while fn runs (see
+// timing.Other).
+func otherLoad(fn func() error) (*float64, error) {
+	b0, s0, ok0 := cpuTimes()
+	t0 := time.Now()
+	err := fn()
+	wall := time.Since(t0).Seconds()
+	b1, s1, ok1 := cpuTimes()
+	if !ok0 || !ok1 || wall < 0.05 {
+		return nil, err
+	}
+	return ptr(math.Max(0, 100*((b1-b0)-(s1-s0))/wall)), err
 }
 
 // seconds is the time throughput is computed from: the device timer's
@@ -111,14 +164,20 @@ func timeGradient(d lsgd.Data, reps int) (timing, error) {
 		batch = int(min(1000, (minRep+first-1)/max(first, time.Microsecond)))
 	}
 	ts := make([]float64, reps)
-	for r := range ts {
-		dt, err := one(batch)
-		if err != nil {
-			return timing{}, err
+	other, err := otherLoad(func() error {
+		for r := range ts {
+			dt, err := one(batch)
+			if err != nil {
+				return err
+			}
+			ts[r] = dt.Seconds() / float64(batch)
 		}
-		ts[r] = dt.Seconds() / float64(batch)
+		return nil
+	})
+	if err != nil {
+		return timing{}, err
 	}
-	t := timing{Wall: median(ts), WallMin: slices.Min(ts), WallMax: slices.Max(ts), Batch: batch, Reps: reps}
+	t := timing{Wall: median(ts), WallMin: slices.Min(ts), WallMax: slices.Max(ts), Batch: batch, Reps: reps, Other: other}
 	if gt, ok := d.(GradientTimer); ok {
 		dev, err := gt.TimeGradient(rows, reps)
 		switch {
