@@ -601,19 +601,29 @@ func (f *fitter) run(ctx context.Context) error {
 	if o.Optimizer.method() == Nesterov {
 		at = Look
 	}
-	// The starting point's loss and gradient norm anchor every relative test.
-	if err := f.data.Gradient(Theta, Rows{Lo: 0, Hi: f.n}); err != nil {
-		return err
+	// The starting point's loss and gradient norm anchor every relative
+	// test. Full batch: they come from the first iteration's gradient (at
+	// θ₀ = Look₀), read back once; mini-batches need a full pass for them.
+	anchor := func() (done bool, err error) {
+		st, err := f.data.Status()
+		if err != nil {
+			return false, err
+		}
+		f.loss0, f.gnorm0 = st.Loss, math.Sqrt(st.GradNorm2)
+		if f.gnorm0 == 0 {
+			f.reason = "gradient" // already optimal (e.g. a constant target)
+			return true, nil
+		}
+		return false, nil
 	}
-	f.passes++
-	st, err := f.data.Status()
-	if err != nil {
-		return err
-	}
-	f.loss0, f.gnorm0 = st.Loss, math.Sqrt(st.GradNorm2)
-	if f.gnorm0 == 0 {
-		f.reason = "gradient" // already optimal (e.g. a constant target)
-		return nil
+	if f.batch > 0 {
+		if err := f.data.Gradient(Theta, Rows{Lo: 0, Hi: f.n}); err != nil {
+			return err
+		}
+		f.passes++
+		if done, err := anchor(); done || err != nil {
+			return err
+		}
 	}
 	var rng *rand.Rand
 	var order []int32
@@ -656,6 +666,11 @@ func (f *fitter) run(ctx context.Context) error {
 		} else {
 			if err := f.data.Gradient(at, Rows{Lo: 0, Hi: f.n}); err != nil {
 				return err
+			}
+			if it == 0 {
+				if done, err := anchor(); done || err != nil {
+					return err
+				}
 			}
 			it++
 			f.epoch++
