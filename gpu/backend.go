@@ -48,6 +48,20 @@ type Options struct {
 	// the gradient kernel binds at once.
 	MaxBound int
 
+	// Kernel forces a variant of the gradient kernel: "rows" (grad.comp,
+	// whole rows per invocation in registers) or "tiled" (gradtile.comp,
+	// tiles of rows staged in shared memory with coalesced loads). Empty
+	// or "auto" chooses from the table's width and the renderer (see
+	// README.md); the environment variable LSGD_GL_KERNEL is used when
+	// empty. A forced "tiled" that does not fit the shared memory is a
+	// Load error.
+	Kernel string
+	// TileRows (a power of two: WorkGroupSize, or its half or quarter)
+	// and TilesPerGroup override the tiled kernel's shape; zero chooses.
+	TileRows      int
+	TilesPerGroup int
+	kernel        kernel
+
 	// Shaders replaces the embedded source of the named files
 	// ("grad.comp", "common.glsl"), for tests of the error paths.
 	Shaders map[string]string
@@ -63,6 +77,17 @@ func (o *Options) fromEnv() error {
 			o.MaxBlockBytes = v
 		}
 	}
+	if o.Kernel == "" {
+		o.Kernel = os.Getenv("LSGD_GL_KERNEL")
+	}
+	k, err := parseKernel(o.Kernel)
+	if o.Kernel == "" {
+		k, err = kernelAuto, nil
+	}
+	if err != nil {
+		return err
+	}
+	o.kernel = k
 	if o.MaxGroups == 0 {
 		if s := os.Getenv("LSGD_GL_MAX_GROUPS"); s != "" {
 			v, err := strconv.Atoi(s)

@@ -9,20 +9,28 @@ import (
 )
 
 // BenchmarkGradient measures one gradient pass (Gradient then a Status
-// readback that waits for it) per iteration; throughput is the table's
-// stored bytes.
+// readback that waits for it) per iteration, for each gradient kernel;
+// throughput is the table's stored bytes.
 func BenchmarkGradient(b *testing.B) {
-	for _, sh := range []struct{ rows, feats, wg, r int }{
-		{100000, 3, 0, 0}, {100000, 15, 0, 0}, {100000, 15, 64, 4}, {20000, 63, 0, 0},
+	for _, sh := range []struct {
+		rows, feats int
+		opt         Options
+	}{
+		{100000, 3, Options{Kernel: "rows"}}, {100000, 3, Options{Kernel: "tiled"}},
+		{100000, 15, Options{Kernel: "rows"}}, {100000, 15, Options{Kernel: "tiled"}},
+		{100000, 15, Options{Kernel: "rows", WorkGroupSize: 64, RowsPerInvocation: 4}},
+		{100000, 32, Options{Kernel: "rows"}}, {100000, 32, Options{Kernel: "tiled"}},
+		{100000, 127, Options{Kernel: "rows"}}, {100000, 127, Options{Kernel: "tiled"}},
 	} {
-		b.Run(fmt.Sprintf("%dx%d/wg%d/r%d", sh.rows, sh.feats+1, sh.wg, sh.r), func(b *testing.B) {
-			be := newBackendOrSkip(b, Options{WorkGroupSize: sh.wg, RowsPerInvocation: sh.r})
+		b.Run(fmt.Sprintf("%dx%d/%s", sh.rows, sh.feats+1, optName(sh.opt)), func(b *testing.B) {
+			be := newBackendOrSkip(b, sh.opt)
 			tab := randTable(rand.New(rand.NewPCG(1, 1)), sh.rows, sh.feats)
 			d, err := be.Load(tab, false)
 			if err != nil {
 				b.Fatal(err)
 			}
 			defer d.Release()
+			b.Log(d.(*Data).Kernel())
 			c := tab.Cols
 			theta, mask := make([]float64, c+1), make([]float64, c+1)
 			theta[tab.Target] = -1

@@ -115,7 +115,13 @@ func (d *Data) setup(c *gldev.Ctx) error {
 		p, err = b.program(c, name, d.f64, defs...)
 		return p
 	}
-	d.pGrad = prog("grad.comp", def{"WG", l.wg}, def{"R", l.r}, def{"NX", l.nx}, def{"LANES", l.c4 + 1}, def{"KB", l.kbGrad}, def{"WSH", b2i(l.wsh)})
+	if l.grad == kernelTiled {
+		ts := &l.tile
+		d.pGrad = prog("gradtile.comp", def{"NX", l.nx}, def{"WG", ts.wg}, def{"TR", ts.tr}, def{"TT", ts.tt}, def{"PR", ts.pr},
+			def{"CP", ts.cp}, def{"NLT", ts.nlt}, def{"SL", ts.sl}, def{"SLP", ts.slp}, def{"M", ts.m}, def{"LD", ts.ld}, def{"TILELEN", ts.tileLen})
+	} else {
+		d.pGrad = prog("grad.comp", def{"WG", l.wg}, def{"R", l.r}, def{"NX", l.nx}, def{"LANES", l.c4 + 1}, def{"KB", l.kbGrad}, def{"WSH", b2i(l.wsh)})
+	}
 	d.pMoments = prog("moments.comp", def{"WG", l.wg}, def{"R", l.r}, def{"NX", 1}, def{"LANES", l.c4}, def{"KB", l.kbMoments}, def{"ACC64", 1})
 	d.pPredict = prog("predict.comp", def{"WG", l.wg}, def{"NX", 1})
 	d.pStd = prog("standardize.comp", def{"WG", l.wg})
@@ -227,6 +233,19 @@ func srcName(t *lsgd.Table) string {
 }
 
 func (d *Data) Rows() int { return d.l.rows }
+
+// Kernel describes the gradient kernel the table runs with and its launch
+// shape, e.g. "tiled: 128 invocations, 32-row tiles, 16 tiles per group,
+// 18.4 KiB shared" or "rows: 256 invocations × 16 rows".
+func (d *Data) Kernel() string {
+	l := d.l
+	if l.grad == kernelTiled {
+		t := &l.tile
+		return fmt.Sprintf("tiled: %d invocations, %d-row tiles, %d tiles per group, %.1f KiB shared",
+			t.wg, t.tr, t.tt, float64(t.sharedBytes)/1024)
+	}
+	return fmt.Sprintf("rows: %d invocations × %d rows", l.wg, l.r)
+}
 func (d *Data) Cols() int { return d.l.cols }
 
 // do runs fn on the GL thread unless the data was released.
@@ -318,7 +337,7 @@ func (d *Data) Moments(center bool) (mean, scale []float64, err error) {
 
 func (d *Data) momentsPass(c *gldev.Ctx, mode uint32) {
 	l, p := d.l, d.pMoments
-	d.segs = l.segments(lsgd.Rows{Lo: 0, Hi: l.rows}, 1, l.partMoments, d.segs)
+	d.segs = l.segments(lsgd.Rows{Lo: 0, Hi: l.rows}, 1, l.rowsPerGroup(), l.partMoments, d.segs)
 	for i, s := range d.segs {
 		c.Bind(0, d.x[s.chunk0])
 		c.Bind(4, d.w)
@@ -329,7 +348,7 @@ func (d *Data) momentsPass(c *gldev.Ctx, mode uint32) {
 		c.SetUint(p, "nbound", 1)
 		c.SetUint(p, "chunkRows", uint32(l.chunkRows))
 		c.SetUint(p, "mode", mode)
-		g := l.groups(s.n)
+		g := groups(s.n, l.rowsPerGroup())
 		d.dispatch(c, p, g)
 		c.Barrier()
 		d.reduce(c, d.pReduceM, g, 4*l.c4, i == 0)
@@ -503,7 +522,7 @@ func (d *Data) Gradient(at lsgd.Slot, rows lsgd.Rows) error {
 func (d *Data) gradPass(c *gldev.Ctx, at lsgd.Slot, rows lsgd.Rows, record bool) {
 	l, p := d.l, d.pGrad
 	d.prep(c, at, l.cols)
-	d.segs = l.segments(rows, l.nx, l.partGroups, d.segs)
+	d.segs = l.segments(rows, l.nx, l.gradPer, l.partGroups, d.segs)
 	for i, s := range d.segs {
 		for k := 0; k < l.nx; k++ {
 			c.Bind(k, d.x[s.chunk0+min(k, s.nbound-1)])
@@ -521,7 +540,7 @@ func (d *Data) gradPass(c *gldev.Ctx, at lsgd.Slot, rows lsgd.Rows, record bool)
 		c.SetUint(p, "chunk0", uint32(s.chunk0))
 		c.SetUint(p, "nbound", uint32(s.nbound))
 		c.SetUint(p, "chunkRows", uint32(l.chunkRows))
-		g := l.groups(s.n)
+		g := groups(s.n, l.gradPer)
 		d.dispatch(c, p, g)
 		c.Barrier()
 		d.reduce(c, d.pReduce, g, 4*(l.c4+1), i == 0)

@@ -183,11 +183,16 @@ func TestGradient(t *testing.T) {
 	testGradient(t, b)
 }
 
-func testGradient(t *testing.T, b *Backend) {
+func testGradient(t *testing.T, b *Backend) { testGradientShapes(t, b, shapes) }
+
+func testGradientShapes(t *testing.T, b *Backend, shapes []struct{ rows, feats int }) {
 	rng := rand.New(rand.NewPCG(2, 2))
 	for _, sh := range shapes {
 		tab := randTable(rng, sh.rows, sh.feats)
 		p := loadPair(t, b, tab)
+		if sh == shapes[0] {
+			t.Logf("%d×%d: %s", sh.rows, tab.Cols, p.gpu.(*Data).Kernel())
+		}
 		c := tab.Cols
 		theta, mask, ridge := make([]float64, c+1), make([]float64, c+1), make([]float64, c+1)
 		for j := range theta {
@@ -303,9 +308,10 @@ func TestPredict(t *testing.T) {
 
 // TestDeterministic: the same gradient twice, and on a second copy of the
 // table, gives the same bits, for contiguous and shuffled rows, with and
-// without the split into several buffers.
+// without the split into several buffers, with each gradient kernel.
 func TestDeterministic(t *testing.T) {
-	for _, opt := range []Options{{}, {MaxBlockBytes: 4 << 10, MaxGroups: 2, MaxBound: 3}} {
+	for _, opt := range []Options{{}, {Kernel: "rows", MaxBlockBytes: 4 << 10, MaxGroups: 2, MaxBound: 3},
+		{Kernel: "tiled"}, {Kernel: "tiled", MaxBlockBytes: 4 << 10, MaxGroups: 2, MaxBound: 3, TilesPerGroup: 3}} {
 		b := newBackendOrSkip(t, opt)
 		rng := rand.New(rand.NewPCG(4, 4))
 		tab := randTable(rng, 3001, 13)
@@ -496,6 +502,41 @@ func TestEnvLimits(t *testing.T) {
 	t.Setenv("LSGD_GL_MAX_BLOCK_BYTES", "lots")
 	if _, err := New(Options{}); err == nil || !strings.Contains(err.Error(), "LSGD_GL_MAX_BLOCK_BYTES") {
 		t.Errorf("bad LSGD_GL_MAX_BLOCK_BYTES: error %v", err)
+	}
+}
+
+// TestEnvKernel checks that LSGD_GL_KERNEL forces the gradient kernel
+// (Options.Kernel wins over it) and that a bad value is an error.
+func TestEnvKernel(t *testing.T) {
+	tab := randTable(rand.New(rand.NewPCG(6, 7)), 100, 40)
+	for _, c := range []struct {
+		env  string
+		opt  Options
+		want kernel
+	}{
+		{"tiled", Options{}, kernelTiled},
+		{"rows", Options{}, kernelRows},
+		{"rows", Options{Kernel: "tiled"}, kernelTiled},
+		{"auto", Options{}, kernelAuto}, // autoKernel's choice for the renderer
+	} {
+		t.Setenv("LSGD_GL_KERNEL", c.env)
+		b := newBackendOrSkip(t, c.opt)
+		d, err := b.Load(tab, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := c.want
+		if want == kernelAuto {
+			want = autoKernel((tab.Cols+3)/4, b.Caps().Software)
+		}
+		if got := d.(*Data).l.grad; got != want {
+			t.Errorf("LSGD_GL_KERNEL=%s, %+v: %v kernel (%s), want %v", c.env, c.opt, got, d.(*Data).Kernel(), want)
+		}
+		d.Release()
+	}
+	t.Setenv("LSGD_GL_KERNEL", "fast")
+	if _, err := New(Options{}); err == nil || !strings.Contains(err.Error(), `"fast"`) {
+		t.Errorf("LSGD_GL_KERNEL=fast: error %v", err)
 	}
 }
 
