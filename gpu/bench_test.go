@@ -20,7 +20,7 @@ func BenchmarkGradient(b *testing.B) {
 		{100000, 15, Options{Kernel: "rows"}}, {100000, 15, Options{Kernel: "tiled"}},
 		{100000, 15, Options{Kernel: "rows", WorkGroupSize: 64, RowsPerInvocation: 4}},
 		{100000, 32, Options{Kernel: "rows"}}, {100000, 32, Options{Kernel: "tiled"}},
-		{100000, 127, Options{Kernel: "rows"}}, {100000, 127, Options{Kernel: "tiled"}},
+		{100000, 128, Options{Kernel: "rows"}}, {100000, 128, Options{Kernel: "tiled"}},
 	} {
 		b.Run(fmt.Sprintf("%dx%d/%s", sh.rows, sh.feats+1, optName(sh.opt)), func(b *testing.B) {
 			be := newBackendOrSkip(b, sh.opt)
