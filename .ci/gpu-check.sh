@@ -49,8 +49,12 @@ L="$B/lsgd"
 step devices 60 "$L" devices | tee "$OUT/devices.txt"
 step compare 150 "$L" compare --rows "$ROWS" --features 32 --json >"$OUT/compare.json"
 step compare-text 60 "$L" compare --rows 1000000 --features 32 | tee "$OUT/compare.txt"
+# The automatic kernel choice (tiled on hardware for wide rows), then the
+# row-per-invocation kernel forced, to compare the two variants.
 step bench-gpu-128 90 "$L" bench --backend gpu --precision f32 --rows "$ROWS" --features 128 --json >"$OUT/bench-gpu-128.json"
+step bench-gpu-128-rows 60 env LSGD_GL_KERNEL=rows "$L" bench --backend gpu --precision f32 --rows "$ROWS" --features 128 --json >"$OUT/bench-gpu-128-rows.json"
 step bench-gpu-32 60 "$L" bench --backend gpu --precision f32 --rows "$ROWS" --features 32 --json >"$OUT/bench-gpu-32.json"
+step bench-gpu-32-tiled 60 env LSGD_GL_KERNEL=tiled "$L" bench --backend gpu --precision f32 --rows "$ROWS" --features 32 --json >"$OUT/bench-gpu-32-tiled.json"
 step bench-cpu-32 60 "$L" bench --backend cpu --precision f32 --rows "$ROWS" --features 32 --json >"$OUT/bench-cpu-32.json"
 step gen 60 "$L" gen --rows 1000000 --features 32 --cond 10 --seed 1 --out "$OUT/demo.npy"
 step train-gpu 60 "$L" train --backend gpu --data "$OUT/demo.npy" --verify --json >"$OUT/train-gpu.json"
