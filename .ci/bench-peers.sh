@@ -15,7 +15,7 @@
 #      no intercept): lsgd train --tol 1e-6 --verify, and solve_bench.py (sklearn, lstsq,
 #      normal equations, SGD, PyTorch GD/Adam)
 # Raw outputs go to $OUT (default out/bench-peers); the summary is printed at the end and
-# written to $OUT/summary.txt.
+# written to $OUT/summary.txt; "bash .ci/bench-peers.sh --summary" prints it again from the raw files.
 #
 # Environment: OUT, REPS (timed reps, default 7), PEERS (default ../shared/peers),
 # SIZES (default "1000000x32 1000000x128"), SOLVE_SKIP (solve_bench --skip, default
@@ -31,6 +31,9 @@ SIZES=${SIZES:-"1000000x32 1000000x128"}
 SOLVE_SKIP=${SOLVE_SKIP:-sgdgrid}
 export TTS_N=${TTS_N:-1000000}
 mkdir -p "$OUT"
+SUMMARY_ONLY=0
+[ "${1:-}" = "--summary" ] && SUMMARY_ONLY=1 # re-print the summary of the last run in $OUT
+if [ $SUMMARY_ONLY = 0 ]; then
 rm -f "$OUT"/*.json "$OUT"/*.txt "$OUT"/*.err
 
 echo "== build"
@@ -124,6 +127,7 @@ fi
 $PY "$PEERS/solve_bench.py" --reps 3 --n "$TTS_N" --d 32 --skip "$SOLVE_SKIP" >"$OUT/solve_bench.txt" 2>&1
 rm -f "$OUT"/peers-1Mx32-*.npy
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)" >>"$OUT/env.txt"
+fi
 
 echo "== summary"
 $PY - "$OUT" "$SIZES" <<'EOF' | tee "$OUT/summary.txt"
@@ -162,14 +166,21 @@ def lsgd_rows(tag, backend, prec, sz):
         return None
     return json.load(open(f))[0]
 
-print("\n== gradient pass: one full-batch (2/n)·Xᵀ(Xθ−y); ms = median; passes/s = 1000/ms;")
-print("   'of read bw' = throughput ÷ the same run's read probe (lsgd: its own probe, right before;")
-print("   peers: C read-sum on the same X, same minute). lsgd reads X and y (d+1 columns);")
-print("   the peers' X is d columns and y a separate vector. [oth N%]: other processes used N% of a core")
-print("   meanwhile (shown over 10%: the figure is suspect). SOFTWARE: Mesa llvmpipe, a GL renderer on the CPU.")
-hdr = f"{'shape':<12}{'dtype':<6}{'implementation':<40}{'ms':>9}{'passes/s':>10}{'GB/s':>8}{'read GB/s':>10}{'of read bw':>11}"
+print("\n== gradient pass: one full-batch (2/n)·Xᵀ(Xθ−y); ms = median; passes/s = 1000/ms; GB/s = bytes of the table / ms.")
+print("   'X read' = a read-only pass over the very same array in the same minute (peers: C read-sum, 1 stream/thread;")
+print("   lsgd: its table read with 1 or 4 streams/goroutine, the faster), the anchor for 'of X read'. A 1M-row table")
+print("   partly fits this CPU's L3, so the same-data read beats the 256 MiB probe (lsgd 'probe') and the 1 GiB stream.sh.")
+print("   lsgd reads X and y (d+1 columns); the peers' X is d columns and y a separate vector.")
+print("   [oth N%]: other processes used N% of a core meanwhile (shown over 10%: suspect).")
+print("   SOFTWARE: Mesa llvmpipe, the GL backend rendered on the CPU (not a GPU figure).")
+hdr = (f"{'shape':<12}{'dtype':<6}{'implementation':<40}{'ms':>9}{'passes/s':>10}{'GB/s':>8}"
+       f"{'X read':>9}{'of X read':>10}{'probe':>7}{'of probe':>9}")
 print(hdr)
 print("-" * len(hdr))
+def f1(v):
+    return f"{v:.1f}" if v else "-"
+def pct(v):
+    return f"{100*v:.0f}%" if v is not None else "-"
 for sz in sizes:
     n, d = (int(v) for v in sz.split("x"))
     for dt in ("f32", "f64"):
@@ -182,16 +193,17 @@ for sz in sizes:
                 oth = r.get("other_cpu_percent")
                 label = (f"lsgd {backend}" + (" [SOFTWARE]" if r.get("software") else "") + f" ({when})"
                          + (f" [oth {oth:.0f}%]" if oth is not None and oth > 10 else ""))
-                rows.append((label, r["gradient_seconds"] * 1e3, r["gbps"], r.get("read_gbps"), r.get("fraction_of_bandwidth")))
+                rows.append((label, r["gradient_seconds"] * 1e3, r["gbps"], r.get("table_read_gbps"),
+                             r.get("fraction_of_table_read"), r.get("read_gbps"), r.get("fraction_of_bandwidth")))
         for name in ("C fused", "C fused x4", "numpy", "torch", "C read-sum", "C read-sum x4", "C read-sum (again)"):
             p = peers.get((name, dt, n, d))
             if p:
                 bw = peers.get(("C read-sum", dt, n, d), {}).get("eff")
-                rows.append((name + (f" [oth {p['oth']:.0f}%]" if p["oth"] > 10 else ""), p["med"], p["eff"], bw, p["xread"]))
-        for label, ms, gbps, bw, frac in rows:
-            bws = f"{bw:.1f}" if bw else "-"
-            fr = f"{100*frac:.0f}%" if frac is not None else "-"
-            print(f"{sz:<12}{dt:<6}{label:<40}{ms:>9.2f}{1000/ms:>10.1f}{gbps:>8.1f}{bws:>10}{fr:>11}")
+                rows.append((name + (f" [oth {p['oth']:.0f}%]" if p["oth"] > 10 else ""), p["med"], p["eff"], bw,
+                             p["xread"], None, None))
+        for label, ms, gbps, xr, xfr, probe, pfr in rows:
+            print(f"{sz:<12}{dt:<6}{label:<40}{ms:>9.2f}{1000/ms:>10.1f}{gbps:>8.1f}{f1(xr):>9}{pct(xfr):>10}"
+                  f"{f1(probe):>7}{pct(pfr):>9}")
     print()
 
 # Time to solution.

@@ -177,7 +177,13 @@ func TestReadProbe(t *testing.T) {
 		}
 	}
 	buf := []uint64{1, 2, 3, 4, 5, 6, 7}
-	if s := sumWords(buf); s != 28 {
-		t.Errorf("sumWords = %d; want 28", s)
+	for n := 0; n <= len(buf); n++ {
+		want := uint64(n * (n + 1) / 2)
+		if s := sumWords(buf[:n]); s != want {
+			t.Errorf("sumWords(%v) = %d; want %d", buf[:n], s, want)
+		}
+		if s := sumWords4(buf[:n]); s != want {
+			t.Errorf("sumWords4(%v) = %d; want %d", buf[:n], s, want)
+		}
 	}
 }
