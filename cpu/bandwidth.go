@@ -1,0 +1,133 @@
+package cpu
+
+import (
+	"runtime"
+	"slices"
+	"sync"
+	"time"
+	"unsafe"
+
+	"github.com/lsgd/lsgd"
+)
+
+// ReadBandwidth measures how fast threads goroutines (0: GOMAXPROCS) can
+// read memory: it allocates and fills a buffer of the given size, sums it
+// with the vector read kernel, each goroutine one contiguous part, and
+// returns bytes/seconds in GB/s (10⁹ bytes per second), the median of
+// seven timed passes after one warm-up pass. With a buffer well beyond
+// the last-level cache (≥ 128 MiB) this is the floor for any one-pass
+// kernel: a gradient pass over a table of B bytes cannot take less than
+// B / (ReadBandwidth·10⁹) seconds.
+func ReadBandwidth(bytes int64, threads int) (gbps float64) {
+	buf := make([]float32, max(bytes/4, 64))
+	parallelFill(buf, threads)
+	t := medianReadTime(buf, threads, 7)
+	return float64(len(buf)*4) / t.Seconds() / 1e9
+}
+
+// ReadTable times one read-only pass over the storage of t (its rows as
+// stored, stride included) with threads goroutines, the median of reps
+// passes after one warm-up pass: the same-data anchor for a gradient pass.
+func ReadTable(t *lsgd.Table, threads, reps int) time.Duration {
+	var buf []float32
+	switch {
+	case t.F32 != nil:
+		buf = t.F32
+	default:
+		buf = f64AsF32(t.F64)
+	}
+	return medianReadTime(buf, threads, reps)
+}
+
+// f64AsF32 views float64 storage as float32 words, for reading only.
+func f64AsF32(x []float64) []float32 {
+	if len(x) == 0 {
+		return nil
+	}
+	return unsafe.Slice((*float32)(unsafe.Pointer(&x[0])), 2*len(x))
+}
+
+func medianReadTime(buf []float32, threads, reps int) time.Duration {
+	if threads <= 0 {
+		threads = runtime.GOMAXPROCS(0)
+	}
+	reps = max(reps, 1)
+	readPass(buf, threads) // warm-up
+	ts := make([]time.Duration, reps)
+	for i := range ts {
+		t0 := time.Now()
+		readPass(buf, threads)
+		ts[i] = time.Since(t0)
+	}
+	slices.Sort(ts)
+	return ts[reps/2]
+}
+
+// readSink keeps the sums of the read passes alive.
+var readSink float32
+
+// readPass sums buf with threads goroutines, each a contiguous part.
+func readPass(buf []float32, threads int) {
+	if threads <= 0 {
+		threads = runtime.GOMAXPROCS(0)
+	}
+	if threads <= 1 {
+		readSink += readSum32(buf)
+		return
+	}
+	part := (len(buf)/threads + 63) &^ 63
+	sums := make([]float32, threads)
+	var wg sync.WaitGroup
+	for k := 0; k < threads; k++ {
+		lo, hi := min(k*part, len(buf)), min((k+1)*part, len(buf))
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sums[k] = readSum32(buf[lo:hi])
+		}()
+	}
+	wg.Wait()
+	for _, s := range sums {
+		readSink += s
+	}
+}
+
+func parallelFill(buf []float32, threads int) {
+	if threads <= 0 {
+		threads = runtime.GOMAXPROCS(0)
+	}
+	part := (len(buf) + threads - 1) / threads
+	var wg sync.WaitGroup
+	for k := 0; k < threads; k++ {
+		lo, hi := min(k*part, len(buf)), min((k+1)*part, len(buf))
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := lo; i < hi; i++ {
+				buf[i] = float32(i & 1023)
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+// readSumPortable32 is the portable read kernel: eight independent sums so
+// that the loop is not bound by the latency of one chain of additions.
+func readSumPortable32(x []float32) float32 {
+	var s [8]float32
+	for len(x) >= 8 {
+		s[0] += x[0]
+		s[1] += x[1]
+		s[2] += x[2]
+		s[3] += x[3]
+		s[4] += x[4]
+		s[5] += x[5]
+		s[6] += x[6]
+		s[7] += x[7]
+		x = x[8:]
+	}
+	for _, v := range x {
+		s[0] += v
+	}
+	return ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7]))
+}

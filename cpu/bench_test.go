@@ -1,0 +1,97 @@
+package cpu
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/lsgd/lsgd"
+)
+
+// benchSizes are the shapes of the targets: rows × features, the
+// table holding one more column (the target).
+var benchSizes = []struct{ rows, features int }{
+	{1 << 20, 32},
+	{1 << 20, 128},
+}
+
+// benchTable returns a rows×(features+1) table of standard-normal-ish
+// values in precision p (seeded).
+func benchTable(rows, features int, p lsgd.Precision) *lsgd.Table {
+	t := lsgd.NewTable(rows, features+1, p)
+	rng := rand.New(rand.NewPCG(uint64(rows), uint64(features)))
+	if p == lsgd.F32 {
+		for i := range t.F32 {
+			t.F32[i] = float32(rng.NormFloat64())
+		}
+	} else {
+		for i := range t.F64 {
+			t.F64[i] = rng.NormFloat64()
+		}
+	}
+	return t
+}
+
+func benchData(b *testing.B, t *lsgd.Table, opt Options) lsgd.Data {
+	d, err := New(opt).Load(t, true)
+	if err != nil {
+		b.Fatal(err)
+	}
+	p := t.Cols + 1
+	theta, mask := make([]float64, p), make([]float64, p)
+	for j := range theta {
+		theta[j], mask[j] = 0.01*float64(j%7), 1
+	}
+	theta[t.Target], mask[t.Target] = -1, 0
+	if err := d.Init(theta, mask, make([]float64, p)); err != nil {
+		b.Fatal(err)
+	}
+	return d
+}
+
+// BenchmarkGradient times one full-batch Gradient call of the fast
+// backend; MB/s counts the table's bytes once (one pass over X).
+// Compare with BenchmarkReadTable on the same sizes, run alongside.
+func BenchmarkGradient(b *testing.B) {
+	for _, prec := range []lsgd.Precision{lsgd.F32, lsgd.F64} {
+		for _, sz := range benchSizes {
+			t := benchTable(sz.rows, sz.features, prec)
+			for _, portable := range []bool{false, true} {
+				name := fmt.Sprintf("%s/%dx%d", prec, sz.rows, sz.features)
+				if portable {
+					name += "/portable"
+				}
+				b.Run(name, func(b *testing.B) {
+					d := benchData(b, t, Options{Precision: prec, Portable: portable})
+					b.SetBytes(t.Bytes())
+					rows := lsgd.Rows{Lo: 0, Hi: t.Rows}
+					for b.Loop() {
+						if err := d.Gradient(lsgd.Theta, rows); err != nil {
+							b.Fatal(err)
+						}
+					}
+				})
+			}
+		}
+	}
+}
+
+// BenchmarkReadTable times a read-only vector sum over the same tables as
+// BenchmarkGradient, with all threads: the read floor of one pass.
+func BenchmarkReadTable(b *testing.B) {
+	for _, prec := range []lsgd.Precision{lsgd.F32, lsgd.F64} {
+		for _, sz := range benchSizes {
+			t := benchTable(sz.rows, sz.features, prec)
+			b.Run(fmt.Sprintf("%s/%dx%d", prec, sz.rows, sz.features), func(b *testing.B) {
+				b.SetBytes(t.Bytes())
+				buf := t.F32
+				if buf == nil {
+					buf = f64AsF32(t.F64)
+				}
+				for b.Loop() {
+					readPass(buf, 0)
+				}
+			})
+		}
+	}
+}
