@@ -90,12 +90,23 @@ func PlotBench(path string, results []BenchResult) error {
 	}
 	p := plot.New()
 	p.Title.Text = "lsgd full-batch gradient throughput"
+	devices := map[string]bool{}
+	for _, r := range results {
+		if !devices[r.Device] {
+			devices[r.Device] = true
+			p.Title.Text += "\n" + r.Device
+			if r.Software {
+				p.Title.Text += " (SOFTWARE renderer: CPU figures)"
+			}
+		}
+	}
 	p.X.Label.Text = "table size (MB, log scale)"
 	p.Y.Label.Text = "GB/s (table bytes / pass time)"
 	p.X.Scale = plot.LogScale{}
 	p.X.Tick.Marker = plot.LogTicks{Prec: -1}
-	p.Legend.Top = true
-	p.Legend.Left = true
+	p.Y.Min = 0 // the lines end high for tables in cache; the legend sits low
+	p.Legend.Top = false
+	p.Legend.Left = false
 	p.Add(plotter.NewGrid())
 	for i, k := range keys {
 		xys := series[k]
