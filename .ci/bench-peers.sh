@@ -196,7 +196,7 @@ def lsgd_rows(tag, backend, prec, sz):
 
 print("\n== gradient pass: one full-batch (2/n)·Xᵀ(Xθ−y); ms = median; passes/s = 1000/ms; GB/s = bytes of the table / ms.")
 print("   'X read' = a read-only pass over the very same array in the same minute (peers: C read-sum, 1 stream/thread;")
-print("   lsgd: its table read with 1 or 4 streams/goroutine, the faster), the anchor for 'of X read'. A 1M-row table")
+print("   lsgd: cpu.ReadTable, the vector read kernel), the anchor for 'of X read'. A 1M-row table")
 print("   partly fits this CPU's L3, so the same-data read beats the 256 MiB probe (lsgd 'probe') and the 1 GiB stream.sh.")
 print("   lsgd reads X and y (d+1 columns); the peers' X is d columns and y a separate vector.")
 print("   [oth N%]: other processes used N% of a core meanwhile (shown over 10%: suspect).")

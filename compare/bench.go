@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/lsgd/lsgd"
+	"github.com/lsgd/lsgd/cpu"
 )
 
 // SweepRows and SweepFeatures are the sizes Bench sweeps when it is given
@@ -70,13 +71,13 @@ type BenchResult struct {
 	RowsPerSecond   float64  `json:"rows_per_second"`
 	GBps            float64  `json:"gbps"`
 	// ReadGBps is the read bandwidth of the table's memory, probed in the
-	// same run just before this size (host: a read pass over
+	// same run just before this size (host: cpu.ReadBandwidth over
 	// ProbeBytes; a GPU: its own probe, null when it has none);
 	// FractionOfBandwidth = GBps/ReadGBps.
 	ReadGBps            *float64 `json:"read_gbps"`
 	FractionOfBandwidth *float64 `json:"fraction_of_bandwidth"`
 	// TableReadGBps (CPU backends) is a read-only pass over this very
-	// table, the same-data anchor: a small table read from cache beats
+	// table (cpu.ReadTable), the same-data anchor: a small table read from cache beats
 	// the memory probe, and so may the gradient.
 	TableReadGBps       *float64 `json:"table_read_gbps,omitempty"`
 	FractionOfTableRead *float64 `json:"fraction_of_table_read,omitempty"`
@@ -215,7 +216,7 @@ func benchOne(be lsgd.Backend, tab *lsgd.Table, cfg BenchConfig, res *BenchResul
 		res.FractionOfBandwidth = ptr(res.GBps / *res.ReadGBps)
 	}
 	if be.Name() == "cpu" && tab.Precision() == be.Precision() {
-		rt := readTable(tab, cfg.Threads, cfg.Reps).Seconds()
+		rt := cpu.ReadTable(tab, cfg.Threads, cfg.Reps).Seconds()
 		if rt > 0 {
 			res.TableReadGBps = ptr(float64(res.Bytes) / rt / 1e9)
 			res.FractionOfTableRead = ptr(res.GBps / *res.TableReadGBps)

@@ -166,24 +166,3 @@ func BenchmarkCPUFast64(b *testing.B) { BenchmarkBackend(b, cpu.New(cpu.Options{
 func BenchmarkCPUReference(b *testing.B) {
 	BenchmarkBackend(b, cpu.NewReference())
 }
-
-func TestReadProbe(t *testing.T) {
-	if g := readBandwidth(8<<20, 2); !(g > 0.01) || math.IsInf(g, 0) {
-		t.Errorf("read bandwidth %g GB/s; want a positive finite number", g)
-	}
-	for _, p := range []lsgd.Precision{lsgd.F32, lsgd.F64} {
-		if d := readTable(BenchTable(1001, 3, p), 2, 3); d <= 0 {
-			t.Errorf("%s: read table %v; want > 0", p, d)
-		}
-	}
-	buf := []uint64{1, 2, 3, 4, 5, 6, 7}
-	for n := 0; n <= len(buf); n++ {
-		want := uint64(n * (n + 1) / 2)
-		if s := sumWords(buf[:n]); s != want {
-			t.Errorf("sumWords(%v) = %d; want %d", buf[:n], s, want)
-		}
-		if s := sumWords4(buf[:n]); s != want {
-			t.Errorf("sumWords4(%v) = %d; want %d", buf[:n], s, want)
-		}
-	}
-}

@@ -198,7 +198,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		return nil, err
 	}
 	r.logf("read-bandwidth probe (%d MiB, %d threads)", cfg.ProbeBytes>>20, cfg.Threads)
-	r.rep.ReadGBps = readBandwidth(cfg.ProbeBytes, cfg.Threads)
+	r.rep.ReadGBps = cpu.ReadBandwidth(cfg.ProbeBytes, cfg.Threads)
 	var err error
 	r.rep.CPU, err = r.path(ctx, "cpu", cpuBe, ptr(r.rep.ReadGBps))
 	if err != nil {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/lsgd/lsgd"
+	"github.com/lsgd/lsgd/cpu"
 )
 
 // GradientTimer is implemented by a Data whose device can time its own
@@ -33,9 +34,9 @@ const ProbeBytes = 256 << 20
 
 // HostReadGBps measures the host's read bandwidth with threads goroutines
 // (0: GOMAXPROCS), in GB/s: the floor for one pass over a table in host
-// memory.
+// memory (cpu.ReadBandwidth: the vector read kernel).
 func HostReadGBps(threads int) float64 {
-	return readBandwidth(ProbeBytes, threads)
+	return cpu.ReadBandwidth(ProbeBytes, threads)
 }
 
 // probeFor measures the read bandwidth of the memory a backend's table
@@ -59,7 +60,7 @@ func probeFor(be lsgd.Backend, bytes int64, threads int) (read, device *float64,
 	}
 	switch {
 	case be.Name() == "cpu" || software:
-		read = ptr(readBandwidth(bytes, threads))
+		read = ptr(cpu.ReadBandwidth(bytes, threads))
 		if software {
 			note = "software renderer: the table is in host memory, so its fraction is of the host's read bandwidth"
 			if device != nil {
