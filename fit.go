@@ -576,15 +576,12 @@ func (f *fitter) gapSafety() float64 {
 const maxUsefulAccuracy = 1e-2
 
 // stopGap is the certified gap at which the loop stops: the tolerance less
-// what the precision costs, or a tenth of the tolerance when the precision
-// alone exceeds it (the fit then cannot be certified, but goes on while it
-// helps).
+// what the precision costs, but at least a tenth of the tolerance (when the
+// precision alone comes near the tolerance the fit cannot be certified, but
+// goes on while it helps).
 func (f *fitter) stopGap() float64 {
 	tol, acc := f.opt.Tol, f.res.Accuracy
-	if acc <= tol/2 {
-		return tol - acc
-	}
-	return tol / 10
+	return math.Max(tol-acc, tol/10)
 }
 
 func (f *fitter) lossScale() float64 {

@@ -192,7 +192,8 @@ def lsgd_rows(tag, backend, prec, sz):
     f = f"{out}/lsgd-{tag}-{backend}-{prec}-{sz}.json"
     if not os.path.exists(f) or os.path.getsize(f) == 0:
         return None
-    return json.load(open(f))[0]
+    r = json.load(open(f))
+    return r[0] if isinstance(r, list) else r  # one size: one object
 
 print("\n== gradient pass: one full-batch (2/n)·Xᵀ(Xθ−y); ms = median; passes/s = 1000/ms; GB/s = bytes of the table / ms.")
 print("   'X read' = a read-only pass over the very same array in the same minute (peers: C read-sum, 1 stream/thread;")

@@ -711,16 +711,17 @@ func TestCompareAndBench(t *testing.T) {
 	if b.code != 0 {
 		t.Fatalf("bench failed:\n%s", b)
 	}
-	var res []map[string]any
-	if err := json.Unmarshal([]byte(b.stdout), &res); err != nil || len(res) != 1 {
-		t.Fatalf("bench --json: want an array of one result (%v):\n%s", err, b)
+	var res map[string]any
+	if err := json.Unmarshal([]byte(b.stdout), &res); err != nil {
+		t.Fatalf("bench --json: want one JSON object for one size (%v):\n%s", err, b)
 	}
-	requireKeys(t, res[0], "gradient_seconds", "gbps", "read_gbps", "fraction_of_bandwidth")
-	if res[0]["rows"] != 2000.0 || res[0]["features"] != 4.0 || res[0]["backend"] != "cpu" {
-		t.Errorf("bench measured %v rows × %v features on %v; want 2000 × 4 on cpu", res[0]["rows"], res[0]["features"], res[0]["backend"])
+	requireKeys(t, res, "gradient_seconds", "gbps", "read_gbps", "fraction_of_bandwidth")
+	if res["rows"] != 2000.0 || res["features"] != 4.0 || res["backend"] != "cpu" || res["precision"] != "f32" {
+		t.Errorf("bench measured %v rows × %v features on %v in %v; want 2000 × 4 on cpu in f32 (the default)",
+			res["rows"], res["features"], res["backend"], res["precision"])
 	}
-	if g, _ := res[0]["gradient_seconds"].(float64); !(g > 0) {
-		t.Errorf("gradient_seconds = %v; want > 0", res[0]["gradient_seconds"])
+	if g, _ := res["gradient_seconds"].(float64); !(g > 0) {
+		t.Errorf("gradient_seconds = %v; want > 0", res["gradient_seconds"])
 	}
 }
 

@@ -162,7 +162,7 @@ PREFIX.csv, PREFIX.json and a plot, PREFIX.png.`,
 	fl := cmd.Flags()
 	fl.SortFlags = false
 	fl.Var(f.backend, "backend", "auto, cpu or gpu")
-	fl.StringVar(&f.precision, "precision", "", "`f64|f32`; default f64 on the CPU, f32 on the GPU")
+	fl.StringVar(&f.precision, "precision", "", "`f32|f64` storage and kernels (default f32 on every backend)")
 	fl.IntVar(&f.rows, "rows", 1000000, "rows of the benchmark table")
 	fl.IntVar(&f.features, "features", 32, "features of the benchmark table")
 	fl.BoolVar(&f.sweep, "sweep", false, "run a grid of rows × features instead of one shape")
@@ -193,6 +193,11 @@ func (a *app) bench(cmd *cobra.Command, f *benchFlags) error {
 	if err != nil {
 		return err
 	}
+	if !precSet {
+		// bench measures the float32 kernels unless told otherwise, on
+		// every backend, so CPU and GPU figures compare like with like.
+		prec, precSet = lsgd.F32, true
+	}
 	if f.out != "" {
 		if err := checkOutputPath(cmd, "out", f.out+".json"); err != nil {
 			return err
@@ -216,6 +221,9 @@ func (a *app) bench(cmd *cobra.Command, f *benchFlags) error {
 		return err
 	}
 	if f.json {
+		if len(res) == 1 && !f.sweep {
+			return writeJSON(a.stdout, res[0]) // one size: one object
+		}
 		return writeJSON(a.stdout, res)
 	}
 	return compare.WriteBenchText(a.stdout, res)
