@@ -12,11 +12,12 @@ import (
 
 // ReadBandwidth measures how fast threads goroutines (0: GOMAXPROCS) can
 // read memory: it allocates and fills a buffer of the given size, sums it
-// with the vector read kernel, each goroutine one contiguous part, and
-// returns bytes/seconds in GB/s (10⁹ bytes per second), the median of
-// seven timed passes after one warm-up pass. With a buffer well beyond
-// the last-level cache (≥ 128 MiB) this is the floor for any one-pass
-// kernel: a gradient pass over a table of B bytes cannot take less than
+// with the vector read kernels, each goroutine one contiguous part read as
+// one stream or as four side by side (whichever is faster: the probe is a
+// floor), and returns bytes/second in GB/s (10⁹ bytes per second), the
+// median of seven timed passes after a warm-up. With a buffer well beyond
+// the last-level cache (≥ 128 MiB) this bounds any one-pass kernel: a
+// gradient pass over a table of B bytes cannot take less than
 // B / (ReadBandwidth·10⁹) seconds.
 func ReadBandwidth(bytes int64, threads int) (gbps float64) {
 	buf := make([]float32, max(bytes/4, 64))
@@ -26,14 +27,13 @@ func ReadBandwidth(bytes int64, threads int) (gbps float64) {
 }
 
 // ReadTable times one read-only pass over the storage of t (its rows as
-// stored, stride included) with threads goroutines, the median of reps
-// passes after one warm-up pass: the same-data anchor for a gradient pass.
+// stored, stride included) with threads goroutines (0: GOMAXPROCS), as
+// ReadBandwidth reads: the median of reps passes after a warm-up, one or
+// four streams per goroutine, whichever is faster. It is the same-data
+// anchor of a gradient pass.
 func ReadTable(t *lsgd.Table, threads, reps int) time.Duration {
-	var buf []float32
-	switch {
-	case t.F32 != nil:
-		buf = t.F32
-	default:
+	buf := t.F32
+	if buf == nil {
 		buf = f64AsF32(t.F64)
 	}
 	return medianReadTime(buf, threads, reps)
@@ -47,32 +47,42 @@ func f64AsF32(x []float64) []float32 {
 	return unsafe.Slice((*float32)(unsafe.Pointer(&x[0])), 2*len(x))
 }
 
+// medianReadTime returns the median time of reps read passes over buf with
+// one stream per goroutine and with four, alternating rep by rep so that
+// drift hits both, whichever median is smaller.
 func medianReadTime(buf []float32, threads, reps int) time.Duration {
-	if threads <= 0 {
-		threads = runtime.GOMAXPROCS(0)
-	}
 	reps = max(reps, 1)
-	readPass(buf, threads) // warm-up
-	ts := make([]time.Duration, reps)
-	for i := range ts {
+	readPass(buf, threads, 1) // warm-up
+	readPass(buf, threads, 4)
+	var t1, t4 []time.Duration
+	for i := 0; i < reps; i++ {
 		t0 := time.Now()
-		readPass(buf, threads)
-		ts[i] = time.Since(t0)
+		readPass(buf, threads, 1)
+		t1 = append(t1, time.Since(t0))
+		t0 = time.Now()
+		readPass(buf, threads, 4)
+		t4 = append(t4, time.Since(t0))
 	}
-	slices.Sort(ts)
-	return ts[reps/2]
+	slices.Sort(t1)
+	slices.Sort(t4)
+	return min(t1[reps/2], t4[reps/2])
 }
 
 // readSink keeps the sums of the read passes alive.
 var readSink float32
 
-// readPass sums buf with threads goroutines, each a contiguous part.
-func readPass(buf []float32, threads int) {
+// readPass sums buf with threads goroutines (0: GOMAXPROCS), each a
+// contiguous part read as streams (1 or 4) streams.
+func readPass(buf []float32, threads, streams int) {
 	if threads <= 0 {
 		threads = runtime.GOMAXPROCS(0)
 	}
-	if threads <= 1 {
-		readSink += readSum32(buf)
+	sum := readSum32
+	if streams == 4 {
+		sum = readSum32x4
+	}
+	if threads == 1 {
+		readSink += sum(buf)
 		return
 	}
 	part := (len(buf)/threads + 63) &^ 63
@@ -83,7 +93,7 @@ func readPass(buf []float32, threads int) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			sums[k] = readSum32(buf[lo:hi])
+			sums[k] = sum(buf[lo:hi])
 		}()
 	}
 	wg.Wait()

@@ -8,7 +8,7 @@ import (
 
 // TestReadSum checks the vector read kernel against a plain sum.
 func TestReadSum(t *testing.T) {
-	for _, n := range []int{0, 1, 63, 64, 65, 1000, 4096 + 17} {
+	for _, n := range []int{0, 1, 63, 64, 65, 1000, 4096 + 17, 4*64*1000 + 5} {
 		x := make([]float32, n)
 		want := float32(0)
 		for i := range x {
@@ -17,6 +17,9 @@ func TestReadSum(t *testing.T) {
 		}
 		if got := readSum32(x); got != want {
 			t.Errorf("readSum32(n=%d) = %v; want %v", n, got, want)
+		}
+		if got := readSum32x4(x); got != want {
+			t.Errorf("readSum32x4(n=%d) = %v; want %v", n, got, want)
 		}
 	}
 }

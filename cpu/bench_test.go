@@ -77,21 +77,24 @@ func BenchmarkGradient(b *testing.B) {
 }
 
 // BenchmarkReadTable times a read-only vector sum over the same tables as
-// BenchmarkGradient, with all threads: the read floor of one pass.
+// BenchmarkGradient, with all threads, each reading its part as one stream
+// or as four: the read floor of one pass.
 func BenchmarkReadTable(b *testing.B) {
 	for _, prec := range []lsgd.Precision{lsgd.F32, lsgd.F64} {
 		for _, sz := range benchSizes {
 			t := benchTable(sz.rows, sz.features, prec)
-			b.Run(fmt.Sprintf("%s/%dx%d", prec, sz.rows, sz.features), func(b *testing.B) {
-				b.SetBytes(t.Bytes())
-				buf := t.F32
-				if buf == nil {
-					buf = f64AsF32(t.F64)
-				}
-				for b.Loop() {
-					readPass(buf, 0)
-				}
-			})
+			buf := t.F32
+			if buf == nil {
+				buf = f64AsF32(t.F64)
+			}
+			for _, streams := range []int{1, 4} {
+				b.Run(fmt.Sprintf("%s/%dx%d/streams=%d", prec, sz.rows, sz.features, streams), func(b *testing.B) {
+					b.SetBytes(t.Bytes())
+					for b.Loop() {
+						readPass(buf, 0, streams)
+					}
+				})
+			}
 		}
 	}
 }

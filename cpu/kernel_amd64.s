@@ -32,66 +32,80 @@ DATA tailmask64<>+48(SB)/8, $0x0000000000000000
 DATA tailmask64<>+56(SB)/8, $0x0000000000000000
 GLOBL tailmask64<>(SB), RODATA|NOPTR, $64
 
-// func gradAVX2F32(x *float32, n int, c int, s int, w *float32, b float32, acc *float32) (sr float32, srr float32)
-// Requires: AVX, AVX2, FMA3, MMX+, SSE
-TEXT ·gradAVX2F32(SB), NOSPLIT, $32-64
+// func gradAVX2F32(x *float32, n4 int, rs int, gs int, x1 *float32, n1 int, s1 int, c int, w *float32, b float32, acc *float32) (sr float32, srr float32)
+// Requires: AVX, AVX2, FMA3, SSE
+TEXT ·gradAVX2F32(SB), NOSPLIT, $32-96
 	MOVQ  x+0(FP), AX
-	MOVQ  n+8(FP), CX
-	MOVQ  c+16(FP), DX
-	MOVQ  s+24(FP), BX
-	MOVQ  w+32(FP), SI
-	MOVQ  acc+48(FP), DI
+	MOVQ  n4+8(FP), CX
+	MOVQ  rs+16(FP), DX
+	MOVQ  gs+24(FP), BX
+	MOVQ  c+56(FP), SI
+	MOVQ  w+64(FP), DI
+	MOVQ  acc+80(FP), R8
+	SHLQ  $0x02, DX
 	SHLQ  $0x02, BX
-	MOVSS b+40(FP), X3
+	MOVSS b+72(FP), X3
 
 	// tail = byte offset of the last c mod lanes columns, t = their bytes; Y0 selects them
-	MOVQ         DX, R8
-	ANDQ         $0x00000007, R8
-	SUBQ         R8, DX
-	SHLQ         $0x02, DX
-	SHLQ         $0x02, R8
-	LEAQ         tailmask32<>+32(SB), R9
-	SUBQ         R8, R9
-	VMOVDQU      (R9), Y0
-	VMASKMOVPS   (SI)(DX*1), Y0, Y1
-	VMASKMOVPS   (DI)(DX*1), Y0, Y2
+	MOVQ         SI, R9
+	ANDQ         $0x00000007, R9
+	SUBQ         R9, SI
+	SHLQ         $0x02, SI
+	SHLQ         $0x02, R9
+	LEAQ         tailmask32<>+32(SB), R10
+	SUBQ         R9, R10
+	VMOVDQU      (R10), Y0
+	LEAQ         -32(SI), R10
+	VMASKMOVPS   (DI)(SI*1), Y0, Y1
+	VMASKMOVPS   (R8)(SI*1), Y0, Y2
 	VBROADCASTSS X3, Y3
 	VXORPS       Y4, Y4, Y4
 	VXORPS       Y5, Y5, Y5
 
-	// four rows at a time
-	CMPQ CX, $0x04
-	JL   rem32
+	// groups of four rows
+	TESTQ CX, CX
+	JE    singles32
 
 quad32:
-	LEAQ       (AX)(BX*1), R10
-	LEAQ       (AX)(BX*2), R11
-	LEAQ       (R10)(BX*2), R12
-	LEAQ       (R12)(BX*1), R13
-	PREFETCHT0 2048(R13)(DX*4)
-	VMASKMOVPS (AX)(DX*1), Y0, Y6
+	MOVQ       AX, R12
+	LEAQ       (AX)(DX*1), R13
+	LEAQ       (AX)(DX*2), R14
+	LEAQ       (R13)(DX*2), R15
+	VMASKMOVPS (R12)(SI*1), Y0, Y6
 	VMULPS     Y6, Y1, Y10
-	VMASKMOVPS (R10)(DX*1), Y0, Y7
+	VMASKMOVPS (R13)(SI*1), Y0, Y7
 	VMULPS     Y7, Y1, Y11
-	VMASKMOVPS (R11)(DX*1), Y0, Y8
+	VMASKMOVPS (R14)(SI*1), Y0, Y8
 	VMULPS     Y8, Y1, Y12
-	VMASKMOVPS (R12)(DX*1), Y0, Y9
+	VMASKMOVPS (R15)(SI*1), Y0, Y9
 	VMULPS     Y9, Y1, Y13
-	XORQ       R9, R9
-	CMPQ       R9, DX
-	JGE        dot432done
+	XORQ       R11, R11
+	CMPQ       R11, R10
+	JGE        dot432odd
 
 dot432:
-	PREFETCHT0  2048(R13)(R9*4)
-	PREFETCHT0  2112(R13)(R9*4)
-	VMOVUPS     (SI)(R9*1), Y14
-	VFMADD231PS (AX)(R9*1), Y14, Y10
-	VFMADD231PS (R10)(R9*1), Y14, Y11
-	VFMADD231PS (R11)(R9*1), Y14, Y12
-	VFMADD231PS (R12)(R9*1), Y14, Y13
-	ADDQ        $0x20, R9
-	CMPQ        R9, DX
+	VMOVUPS     (DI)(R11*1), Y14
+	VFMADD231PS (R12)(R11*1), Y14, Y10
+	VFMADD231PS (R13)(R11*1), Y14, Y11
+	VFMADD231PS (R14)(R11*1), Y14, Y12
+	VFMADD231PS (R15)(R11*1), Y14, Y13
+	VMOVUPS     32(DI)(R11*1), Y14
+	VFMADD231PS 32(R12)(R11*1), Y14, Y10
+	VFMADD231PS 32(R13)(R11*1), Y14, Y11
+	VFMADD231PS 32(R14)(R11*1), Y14, Y12
+	VFMADD231PS 32(R15)(R11*1), Y14, Y13
+	ADDQ        $0x40, R11
+	CMPQ        R11, R10
 	JL          dot432
+
+dot432odd:
+	CMPQ        R11, SI
+	JGE         dot432done
+	VMOVUPS     (DI)(R11*1), Y14
+	VFMADD231PS (R12)(R11*1), Y14, Y10
+	VFMADD231PS (R13)(R11*1), Y14, Y11
+	VFMADD231PS (R14)(R11*1), Y14, Y12
+	VFMADD231PS (R15)(R11*1), Y14, Y13
 
 dot432done:
 	// reduce to r = [r0 r1 r2 r3] + b, accumulate Σr, Σr², broadcast r_k
@@ -112,46 +126,65 @@ dot432done:
 	VFMADD231PS  Y7, Y12, Y2
 	VFMADD231PS  Y8, Y13, Y2
 	VFMADD231PS  Y9, Y10, Y2
-	XORQ         R9, R9
-	CMPQ         R9, DX
-	JGE          upd432done
+	XORQ         R11, R11
+	CMPQ         R11, R10
+	JGE          upd432odd
 
 upd432:
-	VMOVUPS     (DI)(R9*1), Y14
-	VFMADD231PS (AX)(R9*1), Y11, Y14
-	VFMADD231PS (R10)(R9*1), Y12, Y14
-	VFMADD231PS (R11)(R9*1), Y13, Y14
-	VFMADD231PS (R12)(R9*1), Y10, Y14
-	VMOVUPS     Y14, (DI)(R9*1)
-	ADDQ        $0x20, R9
-	CMPQ        R9, DX
+	VMOVUPS     (R8)(R11*1), Y14
+	VFMADD231PS (R12)(R11*1), Y11, Y14
+	VFMADD231PS (R13)(R11*1), Y12, Y14
+	VFMADD231PS (R14)(R11*1), Y13, Y14
+	VFMADD231PS (R15)(R11*1), Y10, Y14
+	VMOVUPS     Y14, (R8)(R11*1)
+	VMOVUPS     32(R8)(R11*1), Y14
+	VFMADD231PS 32(R12)(R11*1), Y11, Y14
+	VFMADD231PS 32(R13)(R11*1), Y12, Y14
+	VFMADD231PS 32(R14)(R11*1), Y13, Y14
+	VFMADD231PS 32(R15)(R11*1), Y10, Y14
+	VMOVUPS     Y14, 32(R8)(R11*1)
+	ADDQ        $0x40, R11
+	CMPQ        R11, R10
 	JL          upd432
 
-upd432done:
-	MOVQ R13, AX
-	SUBQ $0x04, CX
-	CMPQ CX, $0x04
-	JGE  quad32
+upd432odd:
+	CMPQ        R11, SI
+	JGE         upd432done
+	VMOVUPS     (R8)(R11*1), Y14
+	VFMADD231PS (R12)(R11*1), Y11, Y14
+	VFMADD231PS (R13)(R11*1), Y12, Y14
+	VFMADD231PS (R14)(R11*1), Y13, Y14
+	VFMADD231PS (R15)(R11*1), Y10, Y14
+	VMOVUPS     Y14, (R8)(R11*1)
 
-	// the last n mod 4 rows, one at a time
-rem32:
+upd432done:
+	ADDQ BX, AX
+	DECQ CX
+	JNE  quad32
+
+	// single rows
+singles32:
+	MOVQ   x1+32(FP), AX
+	MOVQ   n1+40(FP), CX
+	MOVQ   s1+48(FP), DX
+	SHLQ   $0x02, DX
 	VXORPS X13, X13, X13
 	VXORPS X14, X14, X14
 	TESTQ  CX, CX
 	JE     done32
 
 one32:
-	VMASKMOVPS (AX)(DX*1), Y0, Y6
+	VMASKMOVPS (AX)(SI*1), Y0, Y6
 	VMULPS     Y6, Y1, Y7
-	XORQ       R9, R9
-	CMPQ       R9, DX
+	XORQ       R11, R11
+	CMPQ       R11, SI
 	JGE        dot132done
 
 dot132:
-	VMOVUPS     (SI)(R9*1), Y8
-	VFMADD231PS (AX)(R9*1), Y8, Y7
-	ADDQ        $0x20, R9
-	CMPQ        R9, DX
+	VMOVUPS     (DI)(R11*1), Y8
+	VFMADD231PS (AX)(R11*1), Y8, Y7
+	ADDQ        $0x20, R11
+	CMPQ        R11, SI
 	JL          dot132
 
 dot132done:
@@ -166,37 +199,37 @@ dot132done:
 	VFMADD231SS  X9, X9, X14
 	VBROADCASTSS X9, Y10
 	VFMADD231PS  Y6, Y10, Y2
-	XORQ         R9, R9
-	CMPQ         R9, DX
+	XORQ         R11, R11
+	CMPQ         R11, SI
 	JGE          upd132done
 
 upd132:
-	VMOVUPS     (DI)(R9*1), Y8
-	VFMADD231PS (AX)(R9*1), Y10, Y8
-	VMOVUPS     Y8, (DI)(R9*1)
-	ADDQ        $0x20, R9
-	CMPQ        R9, DX
+	VMOVUPS     (R8)(R11*1), Y8
+	VFMADD231PS (AX)(R11*1), Y10, Y8
+	VMOVUPS     Y8, (R8)(R11*1)
+	ADDQ        $0x20, R11
+	CMPQ        R11, SI
 	JL          upd132
 
 upd132done:
-	ADDQ BX, AX
+	ADDQ DX, AX
 	DECQ CX
 	JNE  one32
 
 done32:
 	// write the g tail back through the stack, t bytes (VMASKMOVPS stores
-	// are slow on AMD, and the next call's masked load would wait on one)
+	// are slow on AMD)
 	VMOVUPS Y2, (SP)
-	ADDQ    DX, DI
-	XORQ    R9, R9
-	CMPQ    R9, R8
+	ADDQ    SI, R8
+	XORQ    R11, R11
+	CMPQ    R11, R9
 	JGE     gtdone32
 
 gt32:
-	MOVL (SP)(R9*1), AX
-	MOVL AX, (DI)(R9*1)
-	ADDQ $0x04, R9
-	CMPQ R9, R8
+	MOVL (SP)(R11*1), AX
+	MOVL AX, (R8)(R11*1)
+	ADDQ $0x04, R11
+	CMPQ R11, R9
 	JL   gt32
 
 gtdone32:
@@ -216,70 +249,84 @@ gtdone32:
 	VMOVSHDUP    X7, X8
 	VADDSS       X8, X7, X7
 	VZEROUPPER
-	MOVSS        X6, sr+56(FP)
-	MOVSS        X7, srr+60(FP)
+	MOVSS        X6, sr+88(FP)
+	MOVSS        X7, srr+92(FP)
 	RET
 
-// func gradAVX2F64(x *float64, n int, c int, s int, w *float64, b float64, acc *float64) (sr float64, srr float64)
-// Requires: AVX, AVX2, FMA3, MMX+, SSE2
-TEXT ·gradAVX2F64(SB), NOSPLIT, $32-72
+// func gradAVX2F64(x *float64, n4 int, rs int, gs int, x1 *float64, n1 int, s1 int, c int, w *float64, b float64, acc *float64) (sr float64, srr float64)
+// Requires: AVX, AVX2, FMA3, SSE2
+TEXT ·gradAVX2F64(SB), NOSPLIT, $32-104
 	MOVQ  x+0(FP), AX
-	MOVQ  n+8(FP), CX
-	MOVQ  c+16(FP), DX
-	MOVQ  s+24(FP), BX
-	MOVQ  w+32(FP), SI
-	MOVQ  acc+48(FP), DI
+	MOVQ  n4+8(FP), CX
+	MOVQ  rs+16(FP), DX
+	MOVQ  gs+24(FP), BX
+	MOVQ  c+56(FP), SI
+	MOVQ  w+64(FP), DI
+	MOVQ  acc+80(FP), R8
+	SHLQ  $0x03, DX
 	SHLQ  $0x03, BX
-	MOVSD b+40(FP), X3
+	MOVSD b+72(FP), X3
 
 	// tail = byte offset of the last c mod lanes columns, t = their bytes; Y0 selects them
-	MOVQ         DX, R8
-	ANDQ         $0x00000003, R8
-	SUBQ         R8, DX
-	SHLQ         $0x03, DX
-	SHLQ         $0x03, R8
-	LEAQ         tailmask64<>+32(SB), R9
-	SUBQ         R8, R9
-	VMOVDQU      (R9), Y0
-	VMASKMOVPD   (SI)(DX*1), Y0, Y1
-	VMASKMOVPD   (DI)(DX*1), Y0, Y2
+	MOVQ         SI, R9
+	ANDQ         $0x00000003, R9
+	SUBQ         R9, SI
+	SHLQ         $0x03, SI
+	SHLQ         $0x03, R9
+	LEAQ         tailmask64<>+32(SB), R10
+	SUBQ         R9, R10
+	VMOVDQU      (R10), Y0
+	LEAQ         -32(SI), R10
+	VMASKMOVPD   (DI)(SI*1), Y0, Y1
+	VMASKMOVPD   (R8)(SI*1), Y0, Y2
 	VBROADCASTSD X3, Y3
 	VXORPD       Y4, Y4, Y4
 	VXORPD       Y5, Y5, Y5
 
-	// four rows at a time
-	CMPQ CX, $0x04
-	JL   rem64
+	// groups of four rows
+	TESTQ CX, CX
+	JE    singles64
 
 quad64:
-	LEAQ       (AX)(BX*1), R10
-	LEAQ       (AX)(BX*2), R11
-	LEAQ       (R10)(BX*2), R12
-	LEAQ       (R12)(BX*1), R13
-	PREFETCHT0 2048(R13)(DX*4)
-	VMASKMOVPD (AX)(DX*1), Y0, Y6
+	MOVQ       AX, R12
+	LEAQ       (AX)(DX*1), R13
+	LEAQ       (AX)(DX*2), R14
+	LEAQ       (R13)(DX*2), R15
+	VMASKMOVPD (R12)(SI*1), Y0, Y6
 	VMULPD     Y6, Y1, Y10
-	VMASKMOVPD (R10)(DX*1), Y0, Y7
+	VMASKMOVPD (R13)(SI*1), Y0, Y7
 	VMULPD     Y7, Y1, Y11
-	VMASKMOVPD (R11)(DX*1), Y0, Y8
+	VMASKMOVPD (R14)(SI*1), Y0, Y8
 	VMULPD     Y8, Y1, Y12
-	VMASKMOVPD (R12)(DX*1), Y0, Y9
+	VMASKMOVPD (R15)(SI*1), Y0, Y9
 	VMULPD     Y9, Y1, Y13
-	XORQ       R9, R9
-	CMPQ       R9, DX
-	JGE        dot464done
+	XORQ       R11, R11
+	CMPQ       R11, R10
+	JGE        dot464odd
 
 dot464:
-	PREFETCHT0  2048(R13)(R9*4)
-	PREFETCHT0  2112(R13)(R9*4)
-	VMOVUPS     (SI)(R9*1), Y14
-	VFMADD231PD (AX)(R9*1), Y14, Y10
-	VFMADD231PD (R10)(R9*1), Y14, Y11
-	VFMADD231PD (R11)(R9*1), Y14, Y12
-	VFMADD231PD (R12)(R9*1), Y14, Y13
-	ADDQ        $0x20, R9
-	CMPQ        R9, DX
+	VMOVUPS     (DI)(R11*1), Y14
+	VFMADD231PD (R12)(R11*1), Y14, Y10
+	VFMADD231PD (R13)(R11*1), Y14, Y11
+	VFMADD231PD (R14)(R11*1), Y14, Y12
+	VFMADD231PD (R15)(R11*1), Y14, Y13
+	VMOVUPS     32(DI)(R11*1), Y14
+	VFMADD231PD 32(R12)(R11*1), Y14, Y10
+	VFMADD231PD 32(R13)(R11*1), Y14, Y11
+	VFMADD231PD 32(R14)(R11*1), Y14, Y12
+	VFMADD231PD 32(R15)(R11*1), Y14, Y13
+	ADDQ        $0x40, R11
+	CMPQ        R11, R10
 	JL          dot464
+
+dot464odd:
+	CMPQ        R11, SI
+	JGE         dot464done
+	VMOVUPS     (DI)(R11*1), Y14
+	VFMADD231PD (R12)(R11*1), Y14, Y10
+	VFMADD231PD (R13)(R11*1), Y14, Y11
+	VFMADD231PD (R14)(R11*1), Y14, Y12
+	VFMADD231PD (R15)(R11*1), Y14, Y13
 
 dot464done:
 	// reduce to r = [r0 r1 r2 r3] + b, accumulate Σr, Σr², broadcast r_k
@@ -299,46 +346,65 @@ dot464done:
 	VFMADD231PD Y7, Y12, Y2
 	VFMADD231PD Y8, Y13, Y2
 	VFMADD231PD Y9, Y10, Y2
-	XORQ        R9, R9
-	CMPQ        R9, DX
-	JGE         upd464done
+	XORQ        R11, R11
+	CMPQ        R11, R10
+	JGE         upd464odd
 
 upd464:
-	VMOVUPS     (DI)(R9*1), Y14
-	VFMADD231PD (AX)(R9*1), Y11, Y14
-	VFMADD231PD (R10)(R9*1), Y12, Y14
-	VFMADD231PD (R11)(R9*1), Y13, Y14
-	VFMADD231PD (R12)(R9*1), Y10, Y14
-	VMOVUPS     Y14, (DI)(R9*1)
-	ADDQ        $0x20, R9
-	CMPQ        R9, DX
+	VMOVUPS     (R8)(R11*1), Y14
+	VFMADD231PD (R12)(R11*1), Y11, Y14
+	VFMADD231PD (R13)(R11*1), Y12, Y14
+	VFMADD231PD (R14)(R11*1), Y13, Y14
+	VFMADD231PD (R15)(R11*1), Y10, Y14
+	VMOVUPS     Y14, (R8)(R11*1)
+	VMOVUPS     32(R8)(R11*1), Y14
+	VFMADD231PD 32(R12)(R11*1), Y11, Y14
+	VFMADD231PD 32(R13)(R11*1), Y12, Y14
+	VFMADD231PD 32(R14)(R11*1), Y13, Y14
+	VFMADD231PD 32(R15)(R11*1), Y10, Y14
+	VMOVUPS     Y14, 32(R8)(R11*1)
+	ADDQ        $0x40, R11
+	CMPQ        R11, R10
 	JL          upd464
 
-upd464done:
-	MOVQ R13, AX
-	SUBQ $0x04, CX
-	CMPQ CX, $0x04
-	JGE  quad64
+upd464odd:
+	CMPQ        R11, SI
+	JGE         upd464done
+	VMOVUPS     (R8)(R11*1), Y14
+	VFMADD231PD (R12)(R11*1), Y11, Y14
+	VFMADD231PD (R13)(R11*1), Y12, Y14
+	VFMADD231PD (R14)(R11*1), Y13, Y14
+	VFMADD231PD (R15)(R11*1), Y10, Y14
+	VMOVUPS     Y14, (R8)(R11*1)
 
-	// the last n mod 4 rows, one at a time
-rem64:
+upd464done:
+	ADDQ BX, AX
+	DECQ CX
+	JNE  quad64
+
+	// single rows
+singles64:
+	MOVQ   x1+32(FP), AX
+	MOVQ   n1+40(FP), CX
+	MOVQ   s1+48(FP), DX
+	SHLQ   $0x03, DX
 	VXORPD X13, X13, X13
 	VXORPD X14, X14, X14
 	TESTQ  CX, CX
 	JE     done64
 
 one64:
-	VMASKMOVPD (AX)(DX*1), Y0, Y6
+	VMASKMOVPD (AX)(SI*1), Y0, Y6
 	VMULPD     Y6, Y1, Y7
-	XORQ       R9, R9
-	CMPQ       R9, DX
+	XORQ       R11, R11
+	CMPQ       R11, SI
 	JGE        dot164done
 
 dot164:
-	VMOVUPS     (SI)(R9*1), Y8
-	VFMADD231PD (AX)(R9*1), Y8, Y7
-	ADDQ        $0x20, R9
-	CMPQ        R9, DX
+	VMOVUPS     (DI)(R11*1), Y8
+	VFMADD231PD (AX)(R11*1), Y8, Y7
+	ADDQ        $0x20, R11
+	CMPQ        R11, SI
 	JL          dot164
 
 dot164done:
@@ -351,37 +417,37 @@ dot164done:
 	VFMADD231SD  X9, X9, X14
 	VBROADCASTSD X9, Y10
 	VFMADD231PD  Y6, Y10, Y2
-	XORQ         R9, R9
-	CMPQ         R9, DX
+	XORQ         R11, R11
+	CMPQ         R11, SI
 	JGE          upd164done
 
 upd164:
-	VMOVUPS     (DI)(R9*1), Y8
-	VFMADD231PD (AX)(R9*1), Y10, Y8
-	VMOVUPS     Y8, (DI)(R9*1)
-	ADDQ        $0x20, R9
-	CMPQ        R9, DX
+	VMOVUPS     (R8)(R11*1), Y8
+	VFMADD231PD (AX)(R11*1), Y10, Y8
+	VMOVUPS     Y8, (R8)(R11*1)
+	ADDQ        $0x20, R11
+	CMPQ        R11, SI
 	JL          upd164
 
 upd164done:
-	ADDQ BX, AX
+	ADDQ DX, AX
 	DECQ CX
 	JNE  one64
 
 done64:
 	// write the g tail back through the stack, t bytes (VMASKMOVPS stores
-	// are slow on AMD, and the next call's masked load would wait on one)
+	// are slow on AMD)
 	VMOVUPS Y2, (SP)
-	ADDQ    DX, DI
-	XORQ    R9, R9
-	CMPQ    R9, R8
+	ADDQ    SI, R8
+	XORQ    R11, R11
+	CMPQ    R11, R9
 	JGE     gtdone64
 
 gt64:
-	MOVQ (SP)(R9*1), AX
-	MOVQ AX, (DI)(R9*1)
-	ADDQ $0x08, R9
-	CMPQ R9, R8
+	MOVQ (SP)(R11*1), AX
+	MOVQ AX, (R8)(R11*1)
+	ADDQ $0x08, R11
+	CMPQ R11, R9
 	JL   gt64
 
 gtdone64:
@@ -397,8 +463,8 @@ gtdone64:
 	VPERMILPD    $0x01, X7, X8
 	VADDSD       X8, X7, X7
 	VZEROUPPER
-	MOVSD        X6, sr+56(FP)
-	MOVSD        X7, srr+64(FP)
+	MOVSD        X6, sr+88(FP)
+	MOVSD        X7, srr+96(FP)
 	RET
 
 // func readSumAVX2(x *float32, n int) float32
@@ -438,4 +504,47 @@ rsdone:
 	VADDSS       X5, X4, X4
 	VZEROUPPER
 	MOVSS        X4, ret+16(FP)
+	RET
+
+// func readSum4AVX2(x *float32, n int, q int) float32
+// Requires: AVX, SSE
+TEXT ·readSum4AVX2(SB), NOSPLIT, $0-28
+	MOVQ   x+0(FP), AX
+	MOVQ   n+8(FP), CX
+	MOVQ   q+16(FP), DX
+	SHLQ   $0x02, DX
+	LEAQ   (AX)(DX*2), BX
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	SHRQ   $0x04, CX
+	JE     rs4done
+
+rs4loop:
+	VADDPS (AX), Y0, Y0
+	VADDPS 32(AX), Y0, Y0
+	VADDPS (AX)(DX*1), Y1, Y1
+	VADDPS 32(AX)(DX*1), Y1, Y1
+	VADDPS (BX), Y2, Y2
+	VADDPS 32(BX), Y2, Y2
+	VADDPS (BX)(DX*1), Y3, Y3
+	VADDPS 32(BX)(DX*1), Y3, Y3
+	ADDQ   $0x40, AX
+	ADDQ   $0x40, BX
+	DECQ   CX
+	JNE    rs4loop
+
+rs4done:
+	VADDPS       Y1, Y0, Y0
+	VADDPS       Y3, Y2, Y2
+	VADDPS       Y2, Y0, Y0
+	VEXTRACTF128 $0x01, Y0, X5
+	VADDPS       X5, X0, X4
+	VMOVHLPS     X4, X4, X5
+	VADDPS       X5, X4, X4
+	VMOVSHDUP    X4, X5
+	VADDSS       X5, X4, X4
+	VZEROUPPER
+	MOVSS        X4, ret+24(FP)
 	RET

@@ -5,20 +5,30 @@
 package cpu
 
 // gradAVX2F32 is the AVX2+FMA fused gradient kernel for float32 (see gradPortable32),
-// accumulating into g = acc. It needs n ≥ 0, c ≥ 1, s ≥ c and w, acc of length ≥ c;
-// rows are read with masked loads, never past element (n−1)·s+c−1 of x.
+// accumulating into g = acc: first n4 groups of four rows, group i the rows at
+// x + i·gs + k·rs (k = 0…3, in elements), then n1 single rows at x1 + i·s1. Rows
+// have c ≥ 1 elements, read with masked loads, never past a row's end; w and acc
+// have ≥ c.
 //
 //go:noescape
-func gradAVX2F32(x *float32, n int, c int, s int, w *float32, b float32, acc *float32) (sr float32, srr float32)
+func gradAVX2F32(x *float32, n4 int, rs int, gs int, x1 *float32, n1 int, s1 int, c int, w *float32, b float32, acc *float32) (sr float32, srr float32)
 
 // gradAVX2F64 is the AVX2+FMA fused gradient kernel for float64 (see gradPortable64),
-// accumulating into g = acc. It needs n ≥ 0, c ≥ 1, s ≥ c and w, acc of length ≥ c;
-// rows are read with masked loads, never past element (n−1)·s+c−1 of x.
+// accumulating into g = acc: first n4 groups of four rows, group i the rows at
+// x + i·gs + k·rs (k = 0…3, in elements), then n1 single rows at x1 + i·s1. Rows
+// have c ≥ 1 elements, read with masked loads, never past a row's end; w and acc
+// have ≥ c.
 //
 //go:noescape
-func gradAVX2F64(x *float64, n int, c int, s int, w *float64, b float64, acc *float64) (sr float64, srr float64)
+func gradAVX2F64(x *float64, n4 int, rs int, gs int, x1 *float64, n1 int, s1 int, c int, w *float64, b float64, acc *float64) (sr float64, srr float64)
 
 // readSumAVX2 returns the sum of x[0…n), n a multiple of 64: the read-bandwidth probe.
 //
 //go:noescape
 func readSumAVX2(x *float32, n int) float32
+
+// readSum4AVX2 returns the sum of x[k·q+i], k < 4, i < n (n a multiple of 16): the
+// four-stream read-bandwidth probe.
+//
+//go:noescape
+func readSum4AVX2(x *float32, n int, q int) float32

@@ -12,24 +12,32 @@ import (
 // it) runs on the same cases and is checked against a float64 reference
 // computed here.
 
-type kernel64 func(x []float64, n, c, s int, w []float64, b float64, g []float64) (float64, float64)
-type kernel32 func(x []float32, n, c, s int, w []float32, b float32, g []float32) (float32, float32)
+type kernel64 func(x []float64, set rowSet, c int, w []float64, b float64, g []float64) (float64, float64)
+type kernel32 func(x []float32, set rowSet, c int, w []float32, b float32, g []float32) (float32, float32)
 
+// kernels64 returns the kernels of this build by name; the plain
+// contiguous kernels are adapted to row sets by running them row by row.
 func kernels64() map[string]kernel64 {
-	k := map[string]kernel64{"portable": gradPortable64}
+	k := map[string]kernel64{"portable": gradSetPortable64}
 	if haveVector(0) {
-		k[vectorName] = gradVec64
+		k[vectorName] = gradSetVec64
 	}
 	return k
 }
 
 func kernels32() map[string]kernel32 {
-	k := map[string]kernel32{"portable": gradPortable32}
+	k := map[string]kernel32{"portable": gradSetPortable32}
 	if haveVector(0) {
-		k[vectorName] = gradVec32
+		k[vectorName] = gradSetVec32
 	}
 	return k
 }
+
+// layouts are the row orders each case runs in (the rows are the same).
+var layouts = []struct {
+	name string
+	set  func(n, s int) rowSet
+}{{"contiguous", contiguous}, {"streams", streams}}
 
 // kernelCase is one shape: n rows of c values at stride s.
 type kernelCase struct{ n, c, s int }
@@ -164,16 +172,19 @@ func TestKernels64(t *testing.T) {
 				clear(tol)
 				srtol = 0
 			}
-			for name, k := range kernels64() {
-				x := append([]float64(nil), in.x...)
-				w := append([]float64(nil), in.w...)
-				g := append([]float64(nil), in.g0...)
-				sr, srr := k(x[:in.span], kc.n, kc.c, kc.s, w[:kc.c], in.b, g[:kc.c])
-				where := fmt.Sprintf("%s n=%d c=%d s=%d dyadic=%v", name, kc.n, kc.c, kc.s, dyadic)
-				checkKernel(t, where, g, want, tol, float64(sr), wsr, srtol, float64(srr), wsrr, srrtol)
-				for j := kc.c; j < len(g); j++ {
-					if g[j] != poison {
-						t.Fatalf("%s: wrote g[%d] past c", where, j)
+			for kn, k := range kernels64() {
+				for _, lay := range layouts {
+					name := kn + "/" + lay.name
+					x := append([]float64(nil), in.x...)
+					w := append([]float64(nil), in.w...)
+					g := append([]float64(nil), in.g0...)
+					sr, srr := k(x[:in.span], lay.set(kc.n, kc.s), kc.c, w[:kc.c], in.b, g[:kc.c])
+					where := fmt.Sprintf("%s n=%d c=%d s=%d dyadic=%v", name, kc.n, kc.c, kc.s, dyadic)
+					checkKernel(t, where, g, want, tol, float64(sr), wsr, srtol, float64(srr), wsrr, srrtol)
+					for j := kc.c; j < len(g); j++ {
+						if g[j] != poison {
+							t.Fatalf("%s: wrote g[%d] past c", where, j)
+						}
 					}
 				}
 			}
@@ -200,20 +211,23 @@ func TestKernels32(t *testing.T) {
 			for j := range w32 {
 				w32[j], g32[j] = float32(in.w[j]), float32(in.g0[j])
 			}
-			for name, k := range kernels32() {
-				x := append([]float32(nil), x32...)
-				w := append([]float32(nil), w32...)
-				g := append([]float32(nil), g32...)
-				sr, srr := k(x[:in.span], kc.n, kc.c, kc.s, w[:kc.c], float32(in.b), g[:kc.c])
-				where := fmt.Sprintf("%s n=%d c=%d s=%d dyadic=%v", name, kc.n, kc.c, kc.s, dyadic)
-				g64 := make([]float64, len(g))
-				for j, v := range g {
-					g64[j] = float64(v)
-				}
-				checkKernel(t, where, g64, want, tol, float64(sr), wsr, srtol, float64(srr), wsrr, srrtol)
-				for j := kc.c; j < len(g); j++ {
-					if g[j] != poison {
-						t.Fatalf("%s: wrote g[%d] past c", where, j)
+			for kn, k := range kernels32() {
+				for _, lay := range layouts {
+					name := kn + "/" + lay.name
+					x := append([]float32(nil), x32...)
+					w := append([]float32(nil), w32...)
+					g := append([]float32(nil), g32...)
+					sr, srr := k(x[:in.span], lay.set(kc.n, kc.s), kc.c, w[:kc.c], float32(in.b), g[:kc.c])
+					where := fmt.Sprintf("%s n=%d c=%d s=%d dyadic=%v", name, kc.n, kc.c, kc.s, dyadic)
+					g64 := make([]float64, len(g))
+					for j, v := range g {
+						g64[j] = float64(v)
+					}
+					checkKernel(t, where, g64, want, tol, float64(sr), wsr, srtol, float64(srr), wsrr, srrtol)
+					for j := kc.c; j < len(g); j++ {
+						if g[j] != poison {
+							t.Fatalf("%s: wrote g[%d] past c", where, j)
+						}
 					}
 				}
 			}
@@ -244,31 +258,39 @@ func checkKernel(t *testing.T, where string, g, want, tol []float64, sr, wsr, sr
 }
 
 // TestKernelArgsChecked checks that the vector kernels refuse slices too
-// short for the shape instead of reading past them.
+// short for the rows, and row sets with negative strides, instead of
+// reading past them.
 func TestKernelArgsChecked(t *testing.T) {
 	if !haveVector(0) {
 		t.Skip("no vector kernels on this machine")
 	}
-	x := make([]float32, 3*10+9)
+	x := make([]float32, 100)
 	w, g := make([]float32, 10), make([]float32, 10)
+	ok := func(set rowSet, c, nx, nw, ng int) (panicked bool) {
+		defer func() { panicked = recover() != nil }()
+		gradSetVec32(x[:nx], set, c, w[:nw], 0, g[:ng])
+		return false
+	}
 	for _, tc := range []struct {
 		name       string
-		n, c, s    int
+		set        rowSet
+		c          int
 		nx, nw, ng int
+		panics     bool
 	}{
-		{"x short", 4, 10, 10, 39, 10, 10},
-		{"w short", 3, 10, 10, 39, 9, 10},
-		{"g short", 3, 10, 10, 39, 10, 9},
-		{"s < c", 3, 10, 9, 39, 10, 10},
-		{"c = 0", 3, 0, 9, 39, 10, 10},
+		{"fits", contiguous(9, 10), 10, 90, 10, 10, false},
+		{"x short", contiguous(9, 10), 10, 89, 10, 10, true},
+		{"streams fit", streams(9, 10), 10, 90, 10, 10, false},
+		{"streams x short", streams(9, 10), 10, 89, 10, 10, true},
+		{"group past x", rowSet{n4: 1, rs: 30, gs: 10}, 10, 99, 10, 10, true},
+		{"w short", contiguous(3, 10), 10, 90, 9, 10, true},
+		{"g short", contiguous(3, 10), 10, 90, 10, 9, true},
+		{"c = 0", contiguous(3, 10), 0, 90, 10, 10, true},
+		{"negative stride", rowSet{n4: 2, rs: 10, gs: -40}, 10, 90, 10, 10, true},
+		{"negative singles", rowSet{n1: 2, s1: -10, off1: 50}, 10, 90, 10, 10, true},
 	} {
-		func() {
-			defer func() {
-				if recover() == nil {
-					t.Errorf("%s: no panic", tc.name)
-				}
-			}()
-			gradVec32(x[:tc.nx], tc.n, tc.c, tc.s, w[:tc.nw], 0, g[:tc.ng])
-		}()
+		if got := ok(tc.set, tc.c, tc.nx, tc.nw, tc.ng); got != tc.panics {
+			t.Errorf("%s: panicked = %v; want %v", tc.name, got, tc.panics)
+		}
 	}
 }

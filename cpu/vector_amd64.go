@@ -19,31 +19,40 @@ var useAVX2 = cpu.X86.HasAVX2 && cpu.X86.HasFMA
 
 func haveVector(lsgd.Precision) bool { return useAVX2 }
 
-// gradVec64 is gradPortable64 computed by the AVX2+FMA kernel. The
-// summation order differs (four rows at a time, lanes reduced as a tree), so
-// results agree with the portable kernel to rounding, not bit for bit; on
-// one machine they are deterministic.
-func gradVec64(x []float64, n, c, s int, w []float64, b float64, g []float64) (float64, float64) {
-	if n <= 0 {
+// gradSetVec64 runs the AVX2+FMA kernel over the rows of set (see rowSet).
+// Its summation order differs from the portable kernel's (four rows at a
+// time, lanes reduced as a tree), so results agree to rounding, not bit for
+// bit; on one machine they are deterministic.
+func gradSetVec64(x []float64, set rowSet, c int, w []float64, b float64, g []float64) (float64, float64) {
+	if set.rows() == 0 {
 		return 0, 0
 	}
-	checkKernelArgs(len(x), n, c, s, len(w), len(g))
-	return gradAVX2F64(&x[0], n, c, s, &w[0], b, &g[0])
+	checkKernelArgs(len(x), set, c, len(w), len(g))
+	x1 := &x[0]
+	if set.n1 > 0 {
+		x1 = &x[set.off1]
+	}
+	return gradAVX2F64(&x[0], set.n4, set.rs, set.gs, x1, set.n1, set.s1, c, &w[0], b, &g[0])
 }
 
-// gradVec32 is gradPortable32 computed by the AVX2+FMA kernel.
-func gradVec32(x []float32, n, c, s int, w []float32, b float32, g []float32) (float32, float32) {
-	if n <= 0 {
+// gradSetVec32 is gradSetVec64 in float32.
+func gradSetVec32(x []float32, set rowSet, c int, w []float32, b float32, g []float32) (float32, float32) {
+	if set.rows() == 0 {
 		return 0, 0
 	}
-	checkKernelArgs(len(x), n, c, s, len(w), len(g))
-	return gradAVX2F32(&x[0], n, c, s, &w[0], b, &g[0])
+	checkKernelArgs(len(x), set, c, len(w), len(g))
+	x1 := &x[0]
+	if set.n1 > 0 {
+		x1 = &x[set.off1]
+	}
+	return gradAVX2F32(&x[0], set.n4, set.rs, set.gs, x1, set.n1, set.s1, c, &w[0], b, &g[0])
 }
 
 // checkKernelArgs panics unless the assembly kernel will stay inside x, w
-// and g: it reads x[i·s+j] for i < n, j < c, w[j] and g[j] for j < c.
-func checkKernelArgs(nx, n, c, s, nw, ng int) {
-	if c < 1 || s < c || nw < c || ng < c || (n-1)*s+c > nx {
+// and g: it reads the c elements of every row of set, w[j] and g[j] for
+// j < c.
+func checkKernelArgs(nx int, set rowSet, c, nw, ng int) {
+	if c < 1 || nw < c || ng < c || !set.valid() || set.end(c) > nx {
 		panic("cpu: kernel arguments out of range")
 	}
 }
@@ -55,4 +64,13 @@ func readSum32(x []float32) float32 {
 	}
 	m := len(x) &^ 63
 	return readSumAVX2(&x[0], m) + readSumPortable32(x[m:])
+}
+
+// readSum32x4 returns the sum of x read as four streams side by side.
+func readSum32x4(x []float32) float32 {
+	q := len(x) / 4 &^ 15
+	if !useAVX2 || q == 0 {
+		return readSumPortable32(x)
+	}
+	return readSum4AVX2(&x[0], q, q) + readSumPortable32(x[4*q:])
 }

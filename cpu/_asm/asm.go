@@ -18,13 +18,15 @@
 // stride work without reading past a row; the part of g they update stays
 // in a register for the whole call.
 //
-// Each group of four rows also prefetches the rows a fixed distance
-// ahead, spread over its dot-product loop. On the machine the kernels were
-// tuned on (AMD EPYC Zen 3, two cores) the hardware prefetchers alone left
-// the fused pass at 0.55 to 0.8 of the read bandwidth, the lower figure for
-// long rows: the kernel's loads from L1 (every vector is read twice, for r
-// and for g) and its arithmetic keep fewer misses in flight than a plain
-// read loop does. With the prefetches it runs at 0.75 to 0.95.
+// The caller chooses which rows form a group. Rows far apart (i, i+q,
+// i+2q, i+3q of a chunk, see rowSet in ../kernel.go) make every core read
+// four streams at once, which the hardware prefetchers serve much faster
+// than one: on the machine the kernels were tuned on (AMD EPYC Zen 3, two
+// cores) the fused pass went from 0.55–0.8 of the one-stream read
+// bandwidth with consecutive rows to 0.8–0.95 of the best (four-stream)
+// read with the four streams. Software prefetching (-prefetch) added
+// nothing on top of the streams there (and cost up to 10% at 4 KiB), so it
+// is off by default.
 package main
 
 import (
@@ -39,7 +41,7 @@ import (
 	. "github.com/mmcloughlin/avo/reg"
 )
 
-var prefetch = flag.Int("prefetch", 2048, "software prefetch distance in bytes beyond the next group (0: none)")
+var prefetch = flag.Int("prefetch", 0, "software prefetch distance in bytes ahead of each row (0: none)")
 
 // prec describes one floating-point type.
 type prec struct {
@@ -58,6 +60,7 @@ func main() {
 	grad(p32)
 	grad(p64)
 	readSum()
+	readSum4()
 	Generate()
 	checkVEX()
 }
@@ -153,8 +156,31 @@ func (p prec) hsum1(v VecPhysical, dst, tmp VecPhysical) {
 	}
 }
 
-// loop emits "for j = 0; j < end; j += 32 { body }" under the label name.
-func loop(name string, j, end Register, body func()) {
+// loop2 emits a loop over j = 0, 32, …, end−32 (end a multiple of 32)
+// that runs body twice per step (at j and j+32), then once more if the
+// count is odd; each(j) runs once per step, before the bodies. end2 must
+// hold end−32.
+func loop2(name string, j, end, end2 Register, each func(), body func(off int)) {
+	XORQ(j, j)
+	CMPQ(j, end2)
+	JGE(LabelRef(name + "odd"))
+	Label(name)
+	each()
+	body(0)
+	body(32)
+	ADDQ(U8(64), j)
+	CMPQ(j, end2)
+	JL(LabelRef(name))
+	Label(name + "odd")
+	CMPQ(j, end)
+	JGE(LabelRef(name + "done"))
+	each()
+	body(0)
+	Label(name + "done")
+}
+
+// loop1 emits "for j = 0; j < end; j += 32 { body }".
+func loop1(name string, j, end Register, body func()) {
 	XORQ(j, j)
 	CMPQ(j, end)
 	JGE(LabelRef(name + "done"))
@@ -178,20 +204,24 @@ func loop(name string, j, end Register, body func()) {
 func grad(p prec) {
 	typ := "float" + p.name
 	TEXT("gradAVX2F"+p.name, NOSPLIT,
-		fmt.Sprintf("func(x *%[1]s, n, c, s int, w *%[1]s, b %[1]s, acc *%[1]s) (sr, srr %[1]s)", typ))
+		fmt.Sprintf("func(x *%[1]s, n4, rs, gs int, x1 *%[1]s, n1, s1, c int, w *%[1]s, b %[1]s, acc *%[1]s) (sr, srr %[1]s)", typ))
 	Pragma("noescape")
 	Doc(fmt.Sprintf("gradAVX2F%s is the AVX2+FMA fused gradient kernel for %s (see gradPortable%s),", p.name, typ, p.name),
-		"accumulating into g = acc. It needs n ≥ 0, c ≥ 1, s ≥ c and w, acc of length ≥ c;",
-		"rows are read with masked loads, never past element (n−1)·s+c−1 of x.")
+		"accumulating into g = acc: first n4 groups of four rows, group i the rows at",
+		"x + i·gs + k·rs (k = 0…3, in elements), then n1 single rows at x1 + i·s1. Rows",
+		"have c ≥ 1 elements, read with masked loads, never past a row's end; w and acc",
+		"have ≥ c.")
 	name := func(s string) string { return s + p.name }
 
 	x := Load(Param("x"), GP64())
-	n := Load(Param("n"), GP64())
+	n := Load(Param("n4"), GP64())
+	rs := Load(Param("rs"), GP64())
+	gs := Load(Param("gs"), GP64())
 	c := Load(Param("c"), GP64())
-	sb := Load(Param("s"), GP64())
 	w := Load(Param("w"), GP64())
 	g := Load(Param("acc"), GP64()) // not "g": that names a register in Go assembly
-	SHLQ(U8(p.shift), sb)           // stride in bytes
+	SHLQ(U8(p.shift), rs)           // strides in bytes
+	SHLQ(U8(p.shift), gs)
 	// b first: MOVSS/MOVSD are legacy SSE, slow after 256-bit VEX code.
 	Load(Param("b"), X3)
 
@@ -208,6 +238,8 @@ func grad(p prec) {
 	SUBQ(t, mp)
 	mask := Y0
 	VMOVDQU(Mem{Base: mp}, mask)
+	tail2 := GP64()
+	LEAQ(Mem{Base: tail, Disp: -32}, tail2)
 
 	wt, gt, bv, sr, srr := Y1, Y2, Y3, Y4, Y5
 	p.maskLoad(Mem{Base: w, Index: tail, Scale: 1}, mask, wt)
@@ -221,40 +253,34 @@ func grad(p prec) {
 	p.zero(srr)
 	j := GP64()
 
-	Comment("four rows at a time")
-	CMPQ(n, U8(4))
-	JL(LabelRef(name("rem")))
+	Comment("groups of four rows")
+	TESTQ(n, n)
+	JE(LabelRef(name("singles")))
+	rows := [4]Register{GP64(), GP64(), GP64(), GP64()}
 	Label(name("quad"))
-	rows := [4]Register{x, GP64(), GP64(), GP64()}
-	LEAQ(Mem{Base: x, Index: sb, Scale: 1}, rows[1])
-	LEAQ(Mem{Base: x, Index: sb, Scale: 2}, rows[2])
-	LEAQ(Mem{Base: rows[1], Index: sb, Scale: 2}, rows[3])
-	// Prefetch: the dot loop below prefetches 128 bytes per 32-byte column
-	// step, [nx+D, nx+D+4·tail) with nx the next group's start, so that the
-	// prefetches run at least D bytes ahead of the loads of all four rows
-	// (a distance from x would fall behind row 3 when rows are long). The
-	// other 4·(s−tail) bytes of a group (the c mod lanes columns, the
-	// stride's gaps) get one line here; the hardware prefetcher sees to
-	// the rest.
-	nx := GP64()
-	if *prefetch > 0 {
-		LEAQ(Mem{Base: rows[3], Index: sb, Scale: 1}, nx)
-		PREFETCHT0(Mem{Base: nx, Index: tail, Scale: 4, Disp: *prefetch})
-	}
+	MOVQ(x, rows[0])
+	LEAQ(Mem{Base: x, Index: rs, Scale: 1}, rows[1])
+	LEAQ(Mem{Base: x, Index: rs, Scale: 2}, rows[2])
+	LEAQ(Mem{Base: rows[1], Index: rs, Scale: 2}, rows[3])
 	tv := [4]VecPhysical{Y6, Y7, Y8, Y9}
 	acc := [4]VecPhysical{Y10, Y11, Y12, Y13}
 	for k := range rows {
 		p.maskLoad(Mem{Base: rows[k], Index: tail, Scale: 1}, mask, tv[k])
 		p.mul(tv[k], wt, acc[k])
 	}
-	loop(name("dot4"), j, tail, func() {
+	// Each row is prefetched D bytes ahead of the loads, one line per 64
+	// bytes; the c mod lanes columns past the last step are left to the
+	// hardware prefetcher.
+	loop2(name("dot4"), j, tail, tail2, func() {
 		if *prefetch > 0 {
-			PREFETCHT0(Mem{Base: nx, Index: j, Scale: 4, Disp: *prefetch})
-			PREFETCHT0(Mem{Base: nx, Index: j, Scale: 4, Disp: *prefetch + 64})
+			for k := range rows {
+				PREFETCHT0(Mem{Base: rows[k], Index: j, Scale: 1, Disp: *prefetch})
+			}
 		}
-		VMOVUPS(Mem{Base: w, Index: j, Scale: 1}, Y14)
+	}, func(off int) {
+		VMOVUPS(Mem{Base: w, Index: j, Scale: 1, Disp: off}, Y14)
 		for k := range rows {
-			p.fma(Mem{Base: rows[k], Index: j, Scale: 1}, Y14, acc[k])
+			p.fma(Mem{Base: rows[k], Index: j, Scale: 1, Disp: off}, Y14, acc[k])
 		}
 	})
 
@@ -289,24 +315,23 @@ func grad(p prec) {
 	for k := range rows {
 		p.fma(tv[k], rv[k], gt)
 	}
-	loop(name("upd4"), j, tail, func() {
-		VMOVUPS(Mem{Base: g, Index: j, Scale: 1}, Y14)
+	loop2(name("upd4"), j, tail, tail2, func() {}, func(off int) {
+		VMOVUPS(Mem{Base: g, Index: j, Scale: 1, Disp: off}, Y14)
 		for k := range rows {
-			p.fma(Mem{Base: rows[k], Index: j, Scale: 1}, rv[k], Y14)
+			p.fma(Mem{Base: rows[k], Index: j, Scale: 1, Disp: off}, rv[k], Y14)
 		}
-		VMOVUPS(Y14, Mem{Base: g, Index: j, Scale: 1})
+		VMOVUPS(Y14, Mem{Base: g, Index: j, Scale: 1, Disp: off})
 	})
-	if *prefetch > 0 {
-		MOVQ(nx, x)
-	} else {
-		LEAQ(Mem{Base: rows[3], Index: sb, Scale: 1}, x)
-	}
-	SUBQ(U8(4), n)
-	CMPQ(n, U8(4))
-	JGE(LabelRef(name("quad")))
+	ADDQ(gs, x)
+	DECQ(n)
+	JNE(LabelRef(name("quad")))
 
-	Comment("the last n mod 4 rows, one at a time")
-	Label(name("rem"))
+	Comment("single rows")
+	Label(name("singles"))
+	Load(Param("x1"), x)
+	Load(Param("n1"), n)
+	sb := Load(Param("s1"), rs)
+	SHLQ(U8(p.shift), sb)
 	p.zero(X13)
 	p.zero(X14)
 	TESTQ(n, n)
@@ -314,7 +339,7 @@ func grad(p prec) {
 	Label(name("one"))
 	p.maskLoad(Mem{Base: x, Index: tail, Scale: 1}, mask, Y6)
 	p.mul(Y6, wt, Y7)
-	loop(name("dot1"), j, tail, func() {
+	loop1(name("dot1"), j, tail, func() {
 		VMOVUPS(Mem{Base: w, Index: j, Scale: 1}, Y8)
 		p.fma(Mem{Base: x, Index: j, Scale: 1}, Y8, Y7)
 	})
@@ -331,7 +356,7 @@ func grad(p prec) {
 		VBROADCASTSD(X9, Y10)
 	}
 	p.fma(Y6, Y10, gt)
-	loop(name("upd1"), j, tail, func() {
+	loop1(name("upd1"), j, tail, func() {
 		VMOVUPS(Mem{Base: g, Index: j, Scale: 1}, Y8)
 		p.fma(Mem{Base: x, Index: j, Scale: 1}, Y10, Y8)
 		VMOVUPS(Y8, Mem{Base: g, Index: j, Scale: 1})
@@ -342,7 +367,7 @@ func grad(p prec) {
 
 	Label(name("done"))
 	Comment("write the g tail back through the stack, t bytes (VMASKMOVPS stores",
-		"are slow on AMD, and the next call's masked load would wait on one)")
+		"are slow on AMD)")
 	tmp := AllocLocal(32)
 	VMOVUPS(gt, tmp)
 	ADDQ(tail, g)
@@ -397,6 +422,46 @@ func readSum() {
 	DECQ(n)
 	JNE(LabelRef("rsloop"))
 	Label("rsdone")
+	VADDPS(Y1, Y0, Y0)
+	VADDPS(Y3, Y2, Y2)
+	VADDPS(Y2, Y0, Y0)
+	prec{size: 4}.hsum1(Y0, X4, X5)
+	VZEROUPPER()
+	Store(X4, ReturnIndex(0))
+	RET()
+}
+
+// readSum4 emits readSum4AVX2(x *float32, n, q int) float32: the sum of
+// four streams of n float32 each (n a multiple of 16) starting at x + k·q,
+// k = 0…3, read side by side, one cache line of each per step: with four
+// streams per core the hardware prefetchers keep more lines in flight.
+func readSum4() {
+	TEXT("readSum4AVX2", NOSPLIT, "func(x *float32, n, q int) float32")
+	Pragma("noescape")
+	Doc("readSum4AVX2 returns the sum of x[k·q+i], k < 4, i < n (n a multiple of 16): the",
+		"four-stream read-bandwidth probe.")
+	x := Load(Param("x"), GP64())
+	n := Load(Param("n"), GP64())
+	q := Load(Param("q"), GP64())
+	SHLQ(U8(2), q)
+	p2 := GP64()
+	LEAQ(Mem{Base: x, Index: q, Scale: 2}, p2)
+	acc := [4]VecPhysical{Y0, Y1, Y2, Y3}
+	for _, a := range acc {
+		VXORPS(a, a, a)
+	}
+	SHRQ(U8(4), n)
+	JE(LabelRef("rs4done"))
+	Label("rs4loop")
+	for k, m := range []Mem{{Base: x}, {Base: x, Index: q, Scale: 1}, {Base: p2}, {Base: p2, Index: q, Scale: 1}} {
+		VADDPS(m, acc[k], acc[k])
+		VADDPS(m.Offset(32), acc[k], acc[k])
+	}
+	ADDQ(U8(64), x)
+	ADDQ(U8(64), p2)
+	DECQ(n)
+	JNE(LabelRef("rs4loop"))
+	Label("rs4done")
 	VADDPS(Y1, Y0, Y0)
 	VADDPS(Y3, Y2, Y2)
 	VADDPS(Y2, Y0, Y0)
