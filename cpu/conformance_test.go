@@ -16,3 +16,9 @@ func TestConformanceFast32(t *testing.T) {
 func TestConformancePortable32(t *testing.T) {
 	compare.TestBackend(t, cpu.New(cpu.Options{Precision: lsgd.F32, Portable: true, Threads: 3}))
 }
+
+// The shared benchmark suite (compare.BenchmarkSizes), float32 and float64.
+func BenchmarkBackend32(b *testing.B) {
+	compare.BenchmarkBackend(b, cpu.New(cpu.Options{Precision: lsgd.F32}))
+}
+func BenchmarkBackend64(b *testing.B) { compare.BenchmarkBackend(b, cpu.New(cpu.Options{})) }
