@@ -11,8 +11,8 @@ import (
 // benchSizes are the shapes of the targets: rows × features, the
 // table holding one more column (the target).
 var benchSizes = []struct{ rows, features int }{
-	{1 << 20, 32},
-	{1 << 20, 128},
+	{1_000_000, 32},
+	{1_000_000, 128},
 }
 
 // benchTable returns a rows×(features+1) table of standard-normal-ish

@@ -37,7 +37,7 @@ func BenchmarkKernel(b *testing.B) {
 						if k.vec {
 							gradVec32(x32[r*c:], blockRows, c, c, w32, 0.5, g32)
 						} else {
-							gradPortable32(x32[r*c:], blockRows, c, c, w32, 0.5, g32)
+							gradSetPortable32(x32[r*c:], contiguous(blockRows, c), c, w32, 0.5, g32)
 						}
 					}
 				}
@@ -48,7 +48,7 @@ func BenchmarkKernel(b *testing.B) {
 					if k.vec {
 						gradVec64(x64, n, c, c, w64, 0.5, g64)
 					} else {
-						gradPortable64(x64, n, c, c, w64, 0.5, g64)
+						gradSetPortable64(x64, contiguous(n, c), c, w64, 0.5, g64)
 					}
 				}
 			})
