@@ -116,3 +116,33 @@ func measureGradient(t *testing.T, tb *lsgd.Table, opt Options, reps int) gradMe
 	k := len(tg) / 2
 	return gradMeasure{len(tg), tr1[k], tr4[k], tg[k], ratio[k]}
 }
+
+// TestMeasureReadBandwidth prints ReadBandwidth for 1 GiB and 128 MiB
+// with 2 and 1 threads, and the one- and four-stream reads apart, to set
+// beside ../shared/peers/stream.sh. It runs only with LSGD_MEASURE set.
+func TestMeasureReadBandwidth(t *testing.T) {
+	if os.Getenv("LSGD_MEASURE") == "" {
+		t.Skip("set LSGD_MEASURE=reps to measure")
+	}
+	for _, mib := range []int64{1024, 128} {
+		buf := make([]float32, mib<<20/4)
+		parallelFill(buf, 0)
+		for _, th := range []int{2, 1} {
+			waitQuiet(30 * time.Second)
+			var r1, r4 []float64
+			for i := 0; i < 7; i++ {
+				t0 := time.Now()
+				readPass(buf, th, 1)
+				t1 := time.Now()
+				readPass(buf, th, 4)
+				t2 := time.Now()
+				r1 = append(r1, float64(mib<<20)/t1.Sub(t0).Seconds()/1e9)
+				r4 = append(r4, float64(mib<<20)/t2.Sub(t1).Seconds()/1e9)
+			}
+			slices.Sort(r1)
+			slices.Sort(r4)
+			fmt.Printf("read %4d MiB f32, %d threads: 1 stream %.2f GB/s, 4 streams %.2f GB/s (medians of 7); ReadBandwidth %.2f GB/s\n",
+				mib, th, r1[3], r4[3], ReadBandwidth(mib<<20, th))
+		}
+	}
+}
