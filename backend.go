@@ -132,6 +132,14 @@ type Predictor interface {
 	Predict(at Slot, dst []float64) error
 }
 
+// CenteredStorage is implemented by a Data that, when it stores float64
+// input in float32, subtracts each column's mean (in float64) before
+// rounding, so a column's offset costs it no digits. Fit uses it to size
+// the accuracy limit.
+type CenteredStorage interface {
+	CenteredStorage() bool
+}
+
 // Method is an optimizer's update rule.
 type Method int
 

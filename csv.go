@@ -60,7 +60,8 @@ func csvRead(r io.Reader, name string, opt ReadOptions, size int64) (*Table, err
 	if err != nil {
 		return nil, err
 	}
-	t := &Table{Source: name, Names: names, Target: target, Cols: len(names), Stride: len(names)}
+	// Blank lines inside the data are errors, so row i is on line Line0+i.
+	t := &Table{Source: name, Names: names, Target: target, Cols: len(names), Stride: len(names), Line0: c.line + 1}
 	if opt.Precision == F32 {
 		t.F32, err = csvRows[float32](c, names, 32)
 		t.Rows = len(t.F32) / t.Cols

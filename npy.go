@@ -37,6 +37,25 @@ func ReadNPY(path string, opt ReadOptions) (*Table, error) {
 	return npyRead(f, size, path, opt)
 }
 
+// NPYPrecision returns the precision a .npy file stores its values in
+// (F32 for '<f4', F64 for '<f8'), reading only its header, so a caller can
+// read the file without converting it.
+func NPYPrecision(path string) (Precision, error) {
+	f, size, err := ioOpenFile(path)
+	if err != nil {
+		return F64, err
+	}
+	defer f.Close()
+	h, err := npyReadHeader(f, size, path)
+	if err != nil {
+		return F64, err
+	}
+	if h.descr == "<f4" {
+		return F32, nil
+	}
+	return F64, nil
+}
+
 // npyHeader is the parsed header of a .npy file.
 type npyHeader struct {
 	descr      string

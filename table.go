@@ -2,6 +2,7 @@ package lsgd
 
 import (
 	"fmt"
+	"math"
 	"strings"
 )
 
@@ -60,6 +61,9 @@ type Table struct {
 	Stride int // distance between rows in elements, ≥ Cols
 	F64    []float64
 	F32    []float32
+	// Line0 is the line of the file row 0 was read from (CSV), so that
+	// later checks can name a value's line; 0 when rows are not lines.
+	Line0 int
 }
 
 // NewTable returns a zeroed rows×cols table of precision p whose target is
@@ -177,7 +181,7 @@ func (t *Table) Bytes() int64 {
 // rounded to nearest when p is F32). The copy is packed: Stride == Cols.
 func (t *Table) Clone(p Precision) *Table {
 	c := &Table{Source: t.Source, Names: append([]string(nil), t.Names...), Target: t.Target,
-		Rows: t.Rows, Cols: t.Cols, Stride: t.Cols}
+		Rows: t.Rows, Cols: t.Cols, Stride: t.Cols, Line0: t.Line0}
 	n := t.Rows * t.Cols
 	if p == F32 {
 		c.F32 = make([]float32, n)
@@ -238,4 +242,32 @@ func (t *Table) Check() error {
 		return fmt.Errorf("%s: storage holds fewer values than %d rows × %d columns", src, t.Rows, t.Cols)
 	}
 	return nil
+}
+
+// CheckFloat32 returns an input error naming the first value (row and
+// column, 1-based) that overflows float32, for a float64 table about to be
+// stored in float32. Float32 tables always pass.
+func (t *Table) CheckFloat32() error {
+	if t.F64 == nil {
+		return nil
+	}
+	for i := 0; i < t.Rows; i++ {
+		row := t.F64[i*t.Stride : i*t.Stride+t.Cols]
+		for j, v := range row {
+			if math.Abs(v) > math.MaxFloat32 {
+				return inputErrorf("%s: column %q (%d): %g overflows float32 (|x| > 3.4e38); use --precision f64",
+					t.Where(i), t.Name(j), j+1, v)
+			}
+		}
+	}
+	return nil
+}
+
+// Where names row i (0-based) for a message: "file:line" when the rows
+// came from lines of a file, else "file: row i+1".
+func (t *Table) Where(i int) string {
+	if t.Line0 > 0 {
+		return fmt.Sprintf("%s:%d", srcOf(t), t.Line0+i)
+	}
+	return fmt.Sprintf("%s: row %d", srcOf(t), i+1)
 }

@@ -64,17 +64,13 @@ func (b *Fast) Load(t *lsgd.Table, inPlace bool) (lsgd.Data, error) {
 	if err := t.Check(); err != nil {
 		return nil, err
 	}
+	if b.opt.Precision == lsgd.F32 {
+		if err := t.CheckFloat32(); err != nil {
+			return nil, err
+		}
+	}
 	if !inPlace || t.Precision() != b.opt.Precision {
 		t = t.Clone(b.opt.Precision)
-	}
-	if t.F32 != nil {
-		for i, v := range t.F32 {
-			if math.IsInf(float64(v), 0) {
-				r, c := i/t.Stride, i%t.Stride
-				return nil, fmt.Errorf("%s: row %d, column %q: value overflows float32 (|x| > 3.4e38); use --precision f64",
-					srcName(t), r+1, t.Name(c))
-			}
-		}
 	}
 	p := t.Cols + 1
 	nchunks := (t.Rows + ChunkRows - 1) / ChunkRows
@@ -94,12 +90,6 @@ func (b *Fast) Load(t *lsgd.Table, inPlace bool) (lsgd.Data, error) {
 	return d, nil
 }
 
-func srcName(t *lsgd.Table) string {
-	if t.Source == "" {
-		return "table"
-	}
-	return t.Source
-}
 
 type worker struct {
 	g64     []float64

@@ -203,8 +203,8 @@ func (d *Data) upload(t *lsgd.Table) error {
 					}
 					s32[i*w+j] = float32(e)
 					if math.IsInf(float64(s32[i*w+j]), 0) && !math.IsInf(v, 0) {
-						return fmt.Errorf("%s: row %d, column %q: value overflows float32 (|x| > 3.4e38); use --precision f64",
-							srcName(t), row+1, t.Name(j))
+						return &lsgd.InputError{Msg: fmt.Sprintf("%s: column %q (%d): %g overflows float32 (|x| > 3.4e38); use --precision f64",
+							t.Where(row), t.Name(j), j+1, v)}
 					}
 				}
 			}
@@ -223,13 +223,6 @@ func (d *Data) upload(t *lsgd.Table) error {
 		}
 	}
 	return d.b.dev.Do(func(c *gldev.Ctx) error { return c.Err() })
-}
-
-func srcName(t *lsgd.Table) string {
-	if t.Source == "" {
-		return "table"
-	}
-	return t.Source
 }
 
 func (d *Data) Rows() int { return d.l.rows }
@@ -698,3 +691,9 @@ func (d *Data) Release() error {
 	}
 	return err
 }
+
+// CenteredStorage implements lsgd.CenteredStorage: columns are stored minus
+// their float64 mean, so rounding to float32 costs u·|x − μ|, not u·|x|.
+func (d *Data) CenteredStorage() bool { return true }
+
+var _ lsgd.CenteredStorage = (*Data)(nil)

@@ -19,6 +19,21 @@ func loadTable(path, target string, p lsgd.Precision) (*lsgd.Table, error) {
 	return lsgd.LoadTable(path, lsgd.ReadOptions{Target: target, Precision: p})
 }
 
+// inputPrecision is the precision train reads a data file in: a float32
+// .npy stays float32 (read straight into memory, no copy); anything else is
+// read as float64 and the backend rounds it to its own precision, so that
+// the rounding is the backend's, counted in the fit's accuracy limit (the
+// GPU subtracts each column's mean before rounding, which keeps a year
+// column's digits).
+func inputPrecision(path string) lsgd.Precision {
+	if strings.EqualFold(filepath.Ext(path), ".npy") {
+		if p, err := lsgd.NPYPrecision(path); err == nil {
+			return p
+		}
+	}
+	return lsgd.F64
+}
+
 // dataFormat returns "csv" or "npy" from a file name's extension.
 func dataFormat(cmd *cobra.Command, flag, path string) (string, error) {
 	switch strings.ToLower(filepath.Ext(path)) {
