@@ -370,8 +370,8 @@ func csvRows[T float32 | float64](c *csvLines, names []string, bits int) ([]T, e
 		if !reserved && len(vals) > 0 {
 			reserved = true
 			perVal := float64(r.bytes) / float64(len(vals))
-			if want := int(float64(c.size)/perVal*1.02) + len(vals); want < 1<<40 {
-				data = make([]T, 0, want/ncol*ncol+ncol)
+			if want := int64(float64(c.size)/perVal*1.02) + int64(len(vals)); want < 1<<40 && want <= int64(math.MaxInt) {
+				data = make([]T, 0, int(want)/ncol*ncol+ncol)
 			}
 		}
 		data = append(data, vals...)

@@ -12,6 +12,11 @@ if [ -n "$unformatted" ]; then
   echo "gofmt would change:"; echo "$unformatted"; exit 1
 fi
 go vet ./...
+# Builds elsewhere: without cgo (no GPU backend, says so) and for other
+# architectures (portable CPU kernels).
+CGO_ENABLED=0 go build -o /dev/null ./cmd/lsgd
+GOARCH=arm64 CGO_ENABLED=0 go vet ./...
+GOARCH=386 CGO_ENABLED=0 go build -o /dev/null ./cmd/lsgd
 
 run() {
   if [ -z "${DISPLAY:-}" ] && command -v xvfb-run >/dev/null 2>&1; then

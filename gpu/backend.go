@@ -1,3 +1,5 @@
+//go:build cgo
+
 // Package gpu is lsgd's backend on OpenGL 4.3 compute shaders.
 //
 // All GL work runs on one OS thread owned by gpu/internal/gldev, the only

@@ -1,3 +1,5 @@
+//go:build cgo
+
 // Package gldev is lsgd's narrow OpenGL 4.3 compute device: the only
 // package that imports go-gl. It owns the GL thread (see onThread), reads
 // the device's capabilities once, and offers buffers, compute programs,
