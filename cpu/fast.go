@@ -75,9 +75,8 @@ func (b *Fast) Load(t *lsgd.Table, inPlace bool) (lsgd.Data, error) {
 	p := t.Cols + 1
 	nchunks := (t.Rows + ChunkRows - 1) / ChunkRows
 	d := &fastData{
-		b: b, t: t, p: p,
-		st:      lsgd.NewState(make([]float64, p), make([]float64, p)),
-		ridge:   make([]float64, p),
+		hostState: newHostState(t.Rows, t.Cols),
+		b:         b, t: t,
 		partial: make([]float64, nchunks*(p+1)),
 	}
 	d.vec = !b.opt.Portable && haveVector(b.opt.Precision)
@@ -90,7 +89,6 @@ func (b *Fast) Load(t *lsgd.Table, inPlace bool) (lsgd.Data, error) {
 	return d, nil
 }
 
-
 type worker struct {
 	g64     []float64
 	g32     []float32
@@ -100,14 +98,10 @@ type worker struct {
 }
 
 type fastData struct {
+	hostState
 	b       *Fast
 	t       *lsgd.Table
-	p       int
 	vec     bool
-	st      *lsgd.State
-	ridge   []float64
-	order   []int32
-	stat    lsgd.Status
 	partial []float64 // per chunk: p gradient sums then Σr²
 	workers []worker
 	w32     []float32 // the evaluation point rounded to float32
@@ -233,40 +227,6 @@ func (d *fastData) Standardize(shift, mul []float64) error {
 	return nil
 }
 
-func (d *fastData) Init(theta, mask, ridge []float64) error {
-	if err := checkLen(d.p, theta, mask, ridge); err != nil {
-		return err
-	}
-	d.st = lsgd.NewState(theta, mask)
-	d.ridge = append(d.ridge[:0], ridge...)
-	d.stat = lsgd.Status{}
-	return nil
-}
-
-func (d *fastData) SetVector(s lsgd.Slot, v []float64) error {
-	if err := checkLen(d.p, v); err != nil {
-		return err
-	}
-	copy(d.st.Slot(s), v)
-	return nil
-}
-
-func (d *fastData) Vector(s lsgd.Slot, dst []float64) error {
-	if err := checkLen(d.p, dst); err != nil {
-		return err
-	}
-	copy(dst, d.st.Slot(s))
-	return nil
-}
-
-func (d *fastData) SetOrder(order []int32) error {
-	if len(order) != d.t.Rows {
-		return fmt.Errorf("cpu: order has %d entries, want %d", len(order), d.t.Rows)
-	}
-	d.order = append(d.order[:0], order...)
-	return nil
-}
-
 // Gradient computes the fused residual and gradient pass over the selected
 // rows: every chunk of ChunkRows rows reads each row once, forms its
 // residual and accumulates r·x into the chunk's partial sums; the partials
@@ -310,19 +270,7 @@ func (d *fastData) Gradient(at lsgd.Slot, rows lsgd.Rows) error {
 		}
 		loss += part[p]
 	}
-	m := float64(rows.Len())
-	gn := 0.0
-	for j := range g {
-		g[j] = d.st.Mask[j]*(2/m)*g[j] + 2*d.ridge[j]*v[j]
-		gn += g[j] * g[j]
-	}
-	loss /= m
-	for j := range v {
-		loss += d.ridge[j] * v[j] * v[j]
-	}
-	d.stat.Loss, d.stat.GradNorm2 = loss, gn
-	d.stat.LossSum += loss
-	d.stat.Count++
+	d.finishGradient(v, float64(rows.Len()), loss)
 	return nil
 }
 
@@ -449,19 +397,6 @@ func (d *fastData) kernel32(x []float32, set rowSet, w []float32, b float32, g [
 		return gradSetVec32(x, set, len(w), w, b, g)
 	}
 	return gradSetPortable32(x, set, len(w), w, b, g)
-}
-
-func (d *fastData) Step(s lsgd.Step) error {
-	d.st.Apply(s)
-	d.stat.ParamNorm2 = d.st.ParamNorm2()
-	d.stat.Restarts = d.st.Restarts
-	return nil
-}
-
-func (d *fastData) Status() (lsgd.Status, error) {
-	s := d.stat
-	d.stat.LossSum, d.stat.Count = 0, 0
-	return s, nil
 }
 
 func (d *fastData) Release() error { d.t = nil; return nil }

@@ -30,17 +30,12 @@ func (Reference) Load(t *lsgd.Table, inPlace bool) (lsgd.Data, error) {
 	if !inPlace || t.F64 == nil {
 		t = t.Clone(lsgd.F64)
 	}
-	p := t.Cols + 1
-	return &refData{t: t, st: lsgd.NewState(make([]float64, p), make([]float64, p)),
-		ridge: make([]float64, p)}, nil
+	return &refData{hostState: newHostState(t.Rows, t.Cols), t: t}, nil
 }
 
 type refData struct {
-	t     *lsgd.Table
-	st    *lsgd.State
-	ridge []float64
-	order []int32
-	stat  lsgd.Status
+	hostState
+	t *lsgd.Table
 }
 
 func (d *refData) Rows() int { return d.t.Rows }
@@ -92,49 +87,6 @@ func (d *refData) Standardize(shift, mul []float64) error {
 	return nil
 }
 
-func (d *refData) Init(theta, mask, ridge []float64) error {
-	if err := checkLen(d.t.Cols+1, theta, mask, ridge); err != nil {
-		return err
-	}
-	d.st = lsgd.NewState(theta, mask)
-	d.ridge = append(d.ridge[:0], ridge...)
-	d.stat = lsgd.Status{}
-	return nil
-}
-
-func checkLen(p int, vs ...[]float64) error {
-	for _, v := range vs {
-		if len(v) != p {
-			return fmt.Errorf("cpu: vector has length %d, want %d", len(v), p)
-		}
-	}
-	return nil
-}
-
-func (d *refData) SetVector(s lsgd.Slot, v []float64) error {
-	if err := checkLen(d.t.Cols+1, v); err != nil {
-		return err
-	}
-	copy(d.st.Slot(s), v)
-	return nil
-}
-
-func (d *refData) Vector(s lsgd.Slot, dst []float64) error {
-	if err := checkLen(d.t.Cols+1, dst); err != nil {
-		return err
-	}
-	copy(dst, d.st.Slot(s))
-	return nil
-}
-
-func (d *refData) SetOrder(order []int32) error {
-	if len(order) != d.t.Rows {
-		return fmt.Errorf("cpu: order has %d entries, want %d", len(order), d.t.Rows)
-	}
-	d.order = append(d.order[:0], order...)
-	return nil
-}
-
 func (d *refData) Gradient(at lsgd.Slot, rows lsgd.Rows) error {
 	if err := checkRows(rows, d.t.Rows, d.order); err != nil {
 		return err
@@ -174,29 +126,6 @@ func (d *refData) Gradient(at lsgd.Slot, rows lsgd.Rows) error {
 	d.stat.LossSum += loss
 	d.stat.Count++
 	return nil
-}
-
-func checkRows(r lsgd.Rows, n int, order []int32) error {
-	if r.Lo < 0 || r.Hi > n || r.Lo >= r.Hi {
-		return fmt.Errorf("cpu: row range [%d, %d) outside [0, %d) or empty", r.Lo, r.Hi, n)
-	}
-	if r.Shuffled && len(order) != n {
-		return fmt.Errorf("cpu: shuffled rows requested before SetOrder")
-	}
-	return nil
-}
-
-func (d *refData) Step(s lsgd.Step) error {
-	d.st.Apply(s)
-	d.stat.ParamNorm2 = d.st.ParamNorm2()
-	d.stat.Restarts = d.st.Restarts
-	return nil
-}
-
-func (d *refData) Status() (lsgd.Status, error) {
-	s := d.stat
-	d.stat.LossSum, d.stat.Count = 0, 0
-	return s, nil
 }
 
 // Predict implements lsgd.Predictor.
