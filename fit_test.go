@@ -10,6 +10,7 @@ import (
 
 	"github.com/lsgd/lsgd"
 	"github.com/lsgd/lsgd/cpu"
+	"gonum.org/v1/gonum/mat"
 )
 
 // relErr is ‖a−b‖/‖b‖ over coefficients and intercept together.
@@ -372,5 +373,41 @@ func TestCPUDeterministicAcrossThreads(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// Solve factorizes tall data in cache-sized row blocks (TSQR): with
+// several blocks and a short last one, it agrees with gonum's plain
+// Householder QR on the same standardized design, and the normal
+// equations hold.
+func TestSolveManyBlocks(t *testing.T) {
+	tab, _ := gen(t, 3*16384+77, 6, 20, 0.2, 17)
+	sol, err := lsgd.Solve(tab, lsgd.SolveOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, feats := tab.Rows, tab.Features()
+	q := len(feats) + 1
+	Z := mat.NewDense(n, q, nil)
+	y := mat.NewVecDense(n, nil)
+	for i := 0; i < n; i++ {
+		for a, j := range feats {
+			Z.Set(i, a, tab.At(i, j))
+		}
+		Z.Set(i, q-1, 1)
+		y.SetVec(i, tab.At(i, tab.Target))
+	}
+	var qr mat.QR
+	qr.Factorize(Z)
+	var want mat.VecDense
+	if err := qr.SolveVecTo(&want, false, y); err != nil {
+		t.Fatal(err)
+	}
+	wc := make([]float64, q-1)
+	for a := range wc {
+		wc[a] = want.AtVec(a)
+	}
+	if e := relErr(sol.Coef, sol.Intercept, wc, want.AtVec(q-1)); e > 1e-11 {
+		t.Errorf("TSQR solution differs from plain QR by %.3g relative", e)
 	}
 }

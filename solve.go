@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strings"
 
+	"gonum.org/v1/gonum/blas/blas64"
 	"gonum.org/v1/gonum/mat"
 )
 
@@ -94,27 +95,27 @@ func Solve(t *Table, opt SolveOptions) (*Solution, error) {
 	if opt.L2 > 0 {
 		extra = d
 	}
-	Z := mat.NewDense(n+extra, q, nil)
-	z := mat.NewVecDense(n+extra, nil)
-	for i := 0; i < n; i++ {
-		for a, j := range feats {
-			Z.Set(i, a, (t.At(i, j)-mean[j])*mul[j])
+	Z := make([]float64, (n+extra)*q)
+	z := make([]float64, n+extra)
+	parallelFor((n+tsqrBlockRows-1)/tsqrBlockRows, func(k int) {
+		for i := k * tsqrBlockRows; i < min((k+1)*tsqrBlockRows, n); i++ {
+			row := Z[i*q : (i+1)*q]
+			for a, j := range feats {
+				row[a] = (t.At(i, j) - mean[j]) * mul[j]
+			}
+			if !opt.NoIntercept {
+				row[d] = 1
+			}
+			z[i] = (t.At(i, tg) - mean[tg]) * mul[tg]
 		}
-		if !opt.NoIntercept {
-			Z.Set(i, d, 1)
-		}
-		z.SetVec(i, (t.At(i, tg)-mean[tg])*mul[tg])
-	}
+	})
 	for a, j := range feats {
 		if extra > 0 {
-			Z.Set(n+a, a, math.Sqrt(float64(n)*opt.L2)*mul[j])
+			Z[(n+a)*q+a] = math.Sqrt(float64(n)*opt.L2) * mul[j]
 		}
 	}
-	var qr mat.QR
-	qr.Factorize(Z)
-	var R mat.Dense
-	qr.RTo(&R)
-	Rq := R.Slice(0, q, 0, q)
+	qr := newTSQR(blas64.General{Rows: n + extra, Cols: q, Stride: q, Data: Z})
+	Rq := mat.NewDense(q, q, qr.R())
 	var svd mat.SVD
 	if !svd.Factorize(Rq, mat.SVDThin) {
 		return nil, fmt.Errorf("lsgd: SVD of R failed")
@@ -154,24 +155,22 @@ func Solve(t *Table, opt SolveOptions) (*Solution, error) {
 		}
 		return nil, &RankError{Source: srcOf(t), Columns: dedupe(cols), Detail: strings.Join(groups, "; ")}
 	}
-	var theta mat.VecDense
-	if err := qr.SolveVecTo(&theta, false, z); err != nil {
-		return nil, fmt.Errorf("lsgd: QR solve: %v", err)
-	}
-	sol := &Solution{Features: t.FeatureNames(), Cond: cond, Method: "householder-qr+refinement"}
+	theta := qr.QTv(z)
+	qr.solveR(theta)
+	sol := &Solution{Features: t.FeatureNames(), Cond: cond, Method: "householder-tsqr+refinement"}
 	sol.Coef = make([]float64, d)
-	toOriginal := func(th *mat.VecDense, coef []float64) (b0 float64) {
+	toOriginal := func(th []float64, coef []float64) (b0 float64) {
 		b := 0.0
 		if !opt.NoIntercept {
-			b = th.AtVec(d)
+			b = th[d]
 		}
 		for a, j := range feats {
-			coef[a] = th.AtVec(a) * mul[j] / mul[tg]
-			b -= th.AtVec(a) * mul[j] * mean[j]
+			coef[a] = th[a] * mul[j] / mul[tg]
+			b -= th[a] * mul[j] * mean[j]
 		}
 		return b / mul[tg]
 	}
-	sol.Intercept = toOriginal(&theta, sol.Coef)
+	sol.Intercept = toOriginal(theta, sol.Coef)
 	if !opt.NoIntercept {
 		sol.Intercept += mean[tg]
 	}
@@ -180,28 +179,31 @@ func Solve(t *Table, opt SolveOptions) (*Solution, error) {
 	// terms cancel, as they do for polynomial designs), the correction
 	// solved with the same QR factors.
 	dcoef := make([]float64, d)
-	xs := make([]float64, d+2)
-	cs := make([]float64, d+2)
+	r := make([]float64, n+extra)
 	for iter := 0; iter < 2; iter++ {
-		r := mat.NewVecDense(n+extra, nil)
-		for i := 0; i < n; i++ {
-			for a, j := range feats {
-				xs[a], cs[a] = t.At(i, j), -sol.Coef[a]
+		parallelFor((n+tsqrBlockRows-1)/tsqrBlockRows, func(k int) {
+			xs := make([]float64, d+2)
+			cs := make([]float64, d+2)
+			for a := range feats {
+				cs[a] = -sol.Coef[a]
 			}
-			xs[d], cs[d] = 1, -sol.Intercept
-			xs[d+1], cs[d+1] = t.At(i, tg), 1
-			r.SetVec(i, dot2(xs, cs)*mul[tg])
-		}
+			xs[d], cs[d], cs[d+1] = 1, -sol.Intercept, 1
+			for i := k * tsqrBlockRows; i < min((k+1)*tsqrBlockRows, n); i++ {
+				for a, j := range feats {
+					xs[a] = t.At(i, j)
+				}
+				xs[d+1] = t.At(i, tg)
+				r[i] = dot2(xs, cs) * mul[tg]
+			}
+		})
 		for a := range feats {
 			if extra > 0 {
-				r.SetVec(n+a, -math.Sqrt(float64(n)*opt.L2)*sol.Coef[a]*mul[tg])
+				r[n+a] = -math.Sqrt(float64(n)*opt.L2) * sol.Coef[a] * mul[tg]
 			}
 		}
-		var dth mat.VecDense
-		if err := qr.SolveVecTo(&dth, false, r); err != nil {
-			break
-		}
-		db := toOriginal(&dth, dcoef)
+		dth := qr.QTv(r)
+		qr.solveR(dth)
+		db := toOriginal(dth, dcoef)
 		for a := range dcoef {
 			sol.Coef[a] += dcoef[a]
 		}
