@@ -2,7 +2,6 @@ package cpu
 
 import (
 	"fmt"
-	"math"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -137,68 +136,6 @@ func (d *fastData) parallel(n int, fn func(w *worker, chunk int)) {
 		}(&d.workers[w])
 	}
 	wg.Wait()
-}
-
-func (d *fastData) Moments(center bool) (mean, scale []float64, err error) {
-	t := d.t
-	c := t.Cols
-	nchunks := (t.Rows + ChunkRows - 1) / ChunkRows
-	part := make([]float64, nchunks*c)
-	mean = make([]float64, c)
-	if center {
-		d.parallel(nchunks, func(_ *worker, k int) {
-			s := part[k*c : (k+1)*c]
-			clear(s)
-			lo, hi := k*ChunkRows, min((k+1)*ChunkRows, t.Rows)
-			for i := lo; i < hi; i++ {
-				if t.F32 != nil {
-					for j, v := range t.F32[i*t.Stride : i*t.Stride+c] {
-						s[j] += float64(v)
-					}
-				} else {
-					for j, v := range t.F64[i*t.Stride : i*t.Stride+c] {
-						s[j] += v
-					}
-				}
-			}
-		})
-		for k := 0; k < nchunks; k++ {
-			for j := 0; j < c; j++ {
-				mean[j] += part[k*c+j]
-			}
-		}
-		for j := range mean {
-			mean[j] /= float64(t.Rows)
-		}
-	}
-	d.parallel(nchunks, func(_ *worker, k int) {
-		s := part[k*c : (k+1)*c]
-		clear(s)
-		lo, hi := k*ChunkRows, min((k+1)*ChunkRows, t.Rows)
-		for i := lo; i < hi; i++ {
-			if t.F32 != nil {
-				for j, v := range t.F32[i*t.Stride : i*t.Stride+c] {
-					e := float64(v) - mean[j]
-					s[j] += e * e
-				}
-			} else {
-				for j, v := range t.F64[i*t.Stride : i*t.Stride+c] {
-					e := v - mean[j]
-					s[j] += e * e
-				}
-			}
-		}
-	})
-	scale = make([]float64, c)
-	for k := 0; k < nchunks; k++ {
-		for j := 0; j < c; j++ {
-			scale[j] += part[k*c+j]
-		}
-	}
-	for j := range scale {
-		scale[j] = math.Sqrt(scale[j] / float64(t.Rows))
-	}
-	return mean, scale, nil
 }
 
 func (d *fastData) Standardize(shift, mul []float64) error {
