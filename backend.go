@@ -140,6 +140,13 @@ type CenteredStorage interface {
 	CenteredStorage() bool
 }
 
+// Synchronous is implemented by a Data whose kernels run to completion
+// before they return (the CPU backends), so that Status costs nothing and
+// Fit may read it after every iteration instead of every CheckEvery.
+type Synchronous interface {
+	Synchronous() bool
+}
+
 // Method is an optimizer's update rule.
 type Method int
 

@@ -187,10 +187,7 @@ func Fit(ctx context.Context, b Backend, t *Table, opt Options) (*Result, error)
 	if err != nil {
 		return nil, err
 	}
-	f.passes += 1
-	if center {
-		f.passes++
-	}
+	f.passes++
 	if err := f.standardization(mean, scale); err != nil {
 		return nil, err
 	}
@@ -641,6 +638,8 @@ func (f *fitter) run(ctx context.Context) error {
 			order[i] = int32(i)
 		}
 	}
+	sc, ok := f.data.(Synchronous)
+	sync := ok && sc.Synchronous()
 	prevLoss, bestGrad := math.Inf(1), math.Inf(1)
 	stalled := 0
 	stallTol := math.Max(o.Tol*o.Tol, 8*f.prec.UnitRoundoff())
@@ -686,6 +685,22 @@ func (f *fitter) run(ctx context.Context) error {
 				return err
 			}
 			if it%o.CheckEvery != 0 && f.epoch < float64(f.maxEpochs) {
+				if !sync {
+					continue
+				}
+				// A host backend's readback is free: stop as soon as the
+				// certified gap is reached (the full check, with the stall
+				// test that needs a span of iterations, stays every
+				// CheckEvery).
+				st, err := f.data.Status()
+				if err != nil {
+					return err
+				}
+				pn := math.Max(math.Sqrt(st.ParamNorm2), 1)
+				if g := f.gapSafety() * math.Sqrt(st.GradNorm2) / (f.curv.Min * pn); g <= f.stopGap() {
+					f.iter, f.reason = it, "gradient"
+					return nil
+				}
 				continue
 			}
 			st, err := f.data.Status()
