@@ -50,6 +50,7 @@ type BenchConfig struct {
 type BenchResult struct {
 	Backend   string `json:"backend"`
 	Device    string `json:"device"`
+	Kernel    string `json:"kernel,omitempty"` // the gradient kernel variant, when the backend has several
 	Precision string `json:"precision"`
 	Software  bool   `json:"software,omitempty"` // a software GL renderer: the figures measure the CPU
 	Rows      int    `json:"rows"`
@@ -206,6 +207,8 @@ func benchOne(be lsgd.Backend, tab *lsgd.Table, cfg BenchConfig, res *BenchResul
 	}
 	res.Reps, res.Batch, res.OtherCPUPercent = tm.Reps, tm.Batch, tm.Other
 	res.GradientSeconds, res.Timer = tm.seconds()
+	res.Timer = timerLabel(res.Timer, be)
+	res.Kernel = kernelName(d)
 	res.WallSeconds, res.WallMinSeconds, res.WallMaxSeconds = tm.Wall, tm.WallMin, tm.WallMax
 	if len(tm.Timer) > 0 {
 		res.TimerSeconds = ptr(median(tm.Timer))

@@ -79,6 +79,7 @@ func finite(v float64) *float64 {
 type PathReport struct {
 	Backend   string `json:"backend"`
 	Device    string `json:"device"`
+	Kernel    string `json:"kernel,omitempty"` // the gradient kernel variant, when the backend has several
 	Precision string `json:"precision"`
 	Software  bool   `json:"software,omitempty"` // a software GL renderer: the figures measure the CPU
 
@@ -406,6 +407,8 @@ func (r *runner) path(ctx context.Context, name string, be lsgd.Backend, readGBp
 		r.note("%s: the GL timer query failed (%v): wall-clock times only", name, tm.TimerErr)
 	}
 	pr.Seconds, pr.Timer = tm.seconds()
+	pr.Timer = timerLabel(pr.Timer, be)
+	pr.Kernel = kernelName(d)
 	pr.OtherCPUPercent = tm.Other
 	pr.WallSeconds = tm.Wall
 	if len(tm.Timer) > 0 {

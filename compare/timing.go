@@ -128,6 +128,25 @@ func (t timing) seconds() (float64, string) {
 	return t.Wall, "wall"
 }
 
+// timerLabel names what a timing's seconds came from for a backend: a
+// software renderer's GradientTimer reports wall-clock time (llvmpipe's GL
+// timer does not cover compute work), so it is labelled as such.
+func timerLabel(label string, be lsgd.Backend) string {
+	if label == "gl-timer-query" && IsSoftware(be.Device()) {
+		return "wall (software renderer)"
+	}
+	return label
+}
+
+// kernelName is the kernel variant a Data runs, when it says (the GPU's
+// "rows" or "tiled" gradient kernels).
+func kernelName(d lsgd.Data) string {
+	if k, ok := d.(interface{ Kernel() string }); ok {
+		return k.Kernel()
+	}
+	return ""
+}
+
 // minRep is the shortest rep worth timing with the wall clock: shorter
 // passes are timed in batches of this total length.
 const minRep = 2 * time.Millisecond
