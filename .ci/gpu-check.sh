@@ -39,11 +39,11 @@ for _ in $(seq 50); do [ -e "/tmp/.X11-unix/X${disp#:}" ] && break; sleep 0.1; d
 
 step() { # step NAME SECONDS CMD...
   local name=$1 secs=$2; shift 2
-  echo "== $name: $*"
+  echo "== $name: $*" >&2
   local t0=$SECONDS
   timeout "$secs" "$@"
   local rc=$?
-  echo "== $name: exit $rc after $((SECONDS - t0)) s"
+  echo "== $name: exit $rc after $((SECONDS - t0)) s" >&2
 }
 L="$B/lsgd"
 step devices 60 "$L" devices | tee "$OUT/devices.txt"
