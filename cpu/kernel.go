@@ -1,26 +1,31 @@
 package cpu
 
-// gradPortable64 is the portable fused kernel: for the n rows of x (row
+// float is the element type of a table: the portable kernels are written
+// once for both (each instantiation is compiled separately, so float32
+// stays float32 arithmetic).
+type float interface{ float32 | float64 }
+
+// gradPortable is the portable fused kernel: for the n rows of x (row
 // length c, stride s, starting at x[0]) it forms r = x_i·w + b, adds r·x_ij
 // into g[j] and returns Σr and Σr². The intercept's gradient is Σr.
-func gradPortable64(x []float64, n, c, s int, w []float64, b float64, g []float64) (sr, srr float64) {
+func gradPortable[T float](x []T, n, c, s int, w []T, b T, g []T) (sr, srr T) {
 	w = w[:c]
 	g = g[:c]
 	for i := 0; i < n; i++ {
 		row := x[i*s : i*s+c]
-		r := b + dot64(row, w)
-		axpy64(r, row, g)
+		r := b + dot(row, w)
+		axpy(r, row, g)
 		sr += r
 		srr += r * r
 	}
 	return sr, srr
 }
 
-// dot64 returns x·w (len(w) ≥ len(x)) with four partial sums, so that the
+// dot returns x·w (len(w) ≥ len(x)) with four partial sums, so that the
 // loop is not bound by the latency of one chain of additions.
-func dot64(x, w []float64) float64 {
+func dot[T float](x, w []T) T {
 	w = w[:len(x)]
-	var s0, s1, s2, s3 float64
+	var s0, s1, s2, s3 T
 	j := 0
 	for ; j+4 <= len(x); j += 4 {
 		s0 += x[j] * w[j]
@@ -34,52 +39,22 @@ func dot64(x, w []float64) float64 {
 	return (s0 + s1) + (s2 + s3)
 }
 
-// axpy64 adds a·x into g (len(g) ≥ len(x)).
-func axpy64(a float64, x, g []float64) {
+// axpy adds a·x into g (len(g) ≥ len(x)).
+func axpy[T float](a T, x, g []T) {
 	g = g[:len(x)]
 	for j, v := range x {
 		g[j] += a * v
 	}
 }
 
-// gradPortable32 is gradPortable64 in float32.
-func gradPortable32(x []float32, n, c, s int, w []float32, b float32, g []float32) (sr, srr float32) {
-	w = w[:c]
-	g = g[:c]
-	for i := 0; i < n; i++ {
-		row := x[i*s : i*s+c]
-		r := b + dot32(row, w)
-		axpy32(r, row, g)
-		sr += r
-		srr += r * r
-	}
-	return sr, srr
-}
-
-// dot32 is dot64 in float32.
-func dot32(x, w []float32) float32 {
-	w = w[:len(x)]
-	var s0, s1, s2, s3 float32
-	j := 0
-	for ; j+4 <= len(x); j += 4 {
-		s0 += x[j] * w[j]
-		s1 += x[j+1] * w[j+1]
-		s2 += x[j+2] * w[j+2]
-		s3 += x[j+3] * w[j+3]
-	}
-	for ; j < len(x); j++ {
-		s0 += x[j] * w[j]
-	}
-	return (s0 + s1) + (s2 + s3)
-}
-
-// axpy32 is axpy64 in float32.
-func axpy32(a float32, x, g []float32) {
-	g = g[:len(x)]
-	for j, v := range x {
-		g[j] += a * v
-	}
-}
+// The float64 and float32 instantiations, under the names the rest of the
+// package (and the vector kernels' fallbacks) use.
+var (
+	gradPortable64 = gradPortable[float64]
+	gradPortable32 = gradPortable[float32]
+	dot64          = dot[float64]
+	dot32          = dot[float32]
+)
 
 // rowSet names the rows, each of c elements, that one kernel call visits
 // in a slice x: first n4 groups of four rows, group i the rows starting at
@@ -128,10 +103,10 @@ func (rs rowSet) valid() bool {
 	return rs.n4 >= 0 && rs.n1 >= 0 && rs.rs >= 0 && rs.gs >= 0 && rs.off1 >= 0 && rs.s1 >= 0
 }
 
-// gradSetPortable64 is the portable kernel over the rows of set: four rows
+// gradSetPortable is the portable kernel over the rows of set: four rows
 // at a time like the vector kernel (four dot products, then one pass over
 // g), then the single rows.
-func gradSetPortable64(x []float64, set rowSet, c int, w []float64, b float64, g []float64) (sr, srr float64) {
+func gradSetPortable[T float](x []T, set rowSet, c int, w []T, b T, g []T) (sr, srr T) {
 	w, g = w[:c], g[:c]
 	for i := 0; i < set.n4; i++ {
 		o := i * set.gs
@@ -139,7 +114,7 @@ func gradSetPortable64(x []float64, set rowSet, c int, w []float64, b float64, g
 		x1 := x[o+set.rs : o+set.rs+c]
 		x2 := x[o+2*set.rs : o+2*set.rs+c]
 		x3 := x[o+3*set.rs : o+3*set.rs+c]
-		r0, r1, r2, r3 := b+dot64(x0, w), b+dot64(x1, w), b+dot64(x2, w), b+dot64(x3, w)
+		r0, r1, r2, r3 := b+dot(x0, w), b+dot(x1, w), b+dot(x2, w), b+dot(x3, w)
 		// g is loaded and stored once for the four rows.
 		x1, x2, x3 = x1[:len(x0)], x2[:len(x0)], x3[:len(x0)]
 		g := g[:len(x0)]
@@ -150,39 +125,17 @@ func gradSetPortable64(x []float64, set rowSet, c int, w []float64, b float64, g
 		srr += (r0*r0 + r1*r1) + (r2*r2 + r3*r3)
 	}
 	if set.n1 > 0 {
-		a, aa := gradPortable64(x[set.off1:], set.n1, c, set.s1, w, b, g)
+		a, aa := gradPortable(x[set.off1:], set.n1, c, set.s1, w, b, g)
 		sr += a
 		srr += aa
 	}
 	return sr, srr
 }
 
-// gradSetPortable32 is gradSetPortable64 in float32.
-func gradSetPortable32(x []float32, set rowSet, c int, w []float32, b float32, g []float32) (sr, srr float32) {
-	w, g = w[:c], g[:c]
-	for i := 0; i < set.n4; i++ {
-		o := i * set.gs
-		x0 := x[o : o+c]
-		x1 := x[o+set.rs : o+set.rs+c]
-		x2 := x[o+2*set.rs : o+2*set.rs+c]
-		x3 := x[o+3*set.rs : o+3*set.rs+c]
-		r0, r1, r2, r3 := b+dot32(x0, w), b+dot32(x1, w), b+dot32(x2, w), b+dot32(x3, w)
-		// g is loaded and stored once for the four rows.
-		x1, x2, x3 = x1[:len(x0)], x2[:len(x0)], x3[:len(x0)]
-		g := g[:len(x0)]
-		for j, v := range x0 {
-			g[j] += r0*v + r1*x1[j] + r2*x2[j] + r3*x3[j]
-		}
-		sr += (r0 + r1) + (r2 + r3)
-		srr += (r0*r0 + r1*r1) + (r2*r2 + r3*r3)
-	}
-	if set.n1 > 0 {
-		a, aa := gradPortable32(x[set.off1:], set.n1, c, set.s1, w, b, g)
-		sr += a
-		srr += aa
-	}
-	return sr, srr
-}
+var (
+	gradSetPortable64 = gradSetPortable[float64]
+	gradSetPortable32 = gradSetPortable[float32]
+)
 
 // gradVec64 is gradPortable64 computed by the vector kernel.
 func gradVec64(x []float64, n, c, s int, w []float64, b float64, g []float64) (float64, float64) {
