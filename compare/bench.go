@@ -13,7 +13,6 @@ import (
 	"runtime/debug"
 	"strconv"
 	"strings"
-	"sync"
 	"text/tabwriter"
 	"time"
 
@@ -237,40 +236,22 @@ func BenchTable(rows, features int, p lsgd.Precision) *lsgd.Table {
 	t.Source = fmt.Sprintf("bench %d×%d %s", rows, features, p)
 	n := rows * (features + 1)
 	const chunk = 1 << 16
-	nch := (n + chunk - 1) / chunk
-	var next sync.Mutex
-	k := 0
-	var wg sync.WaitGroup
-	for w := 0; w < runtime.GOMAXPROCS(0); w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				next.Lock()
-				c := k
-				k++
-				next.Unlock()
-				if c >= nch {
-					return
-				}
-				s := uint64(c)*0x9e3779b97f4a7c15 + 0x6c736764
-				for i := c * chunk; i < min((c+1)*chunk, n); i++ {
-					s += 0x9e3779b97f4a7c15
-					z := s
-					z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9
-					z = (z ^ (z >> 27)) * 0x94d049bb133111eb
-					z ^= z >> 31
-					v := (float64(z>>11)/(1<<53)*2 - 1) * math.Sqrt(3)
-					if t.F32 != nil {
-						t.F32[i] = float32(v)
-					} else {
-						t.F64[i] = v
-					}
-				}
+	parallelFor((n+chunk-1)/chunk, 0, func(c int) {
+		s := uint64(c)*0x9e3779b97f4a7c15 + 0x6c736764
+		for i := c * chunk; i < min((c+1)*chunk, n); i++ {
+			s += 0x9e3779b97f4a7c15
+			z := s
+			z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9
+			z = (z ^ (z >> 27)) * 0x94d049bb133111eb
+			z ^= z >> 31
+			v := (float64(z>>11)/(1<<53)*2 - 1) * math.Sqrt(3)
+			if t.F32 != nil {
+				t.F32[i] = float32(v)
+			} else {
+				t.F64[i] = v
 			}
-		}()
-	}
-	wg.Wait()
+		}
+	})
 	return t
 }
 

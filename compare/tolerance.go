@@ -274,11 +274,18 @@ func (s *stdTable) spectrum() (L, mu float64) {
 	return vals[q-1], vals[0]
 }
 
-func (s *stdTable) parallel(n int, fn func(k int)) {
+func (s *stdTable) parallel(n int, fn func(k int)) { parallelFor(n, s.threads, fn) }
+
+// parallelFor runs fn(0…n−1) on up to threads goroutines (0: GOMAXPROCS),
+// handing the indices out in order.
+func parallelFor(n, threads int, fn func(k int)) {
+	if threads <= 0 {
+		threads = runtime.GOMAXPROCS(0)
+	}
 	var mu sync.Mutex
 	k := 0
 	var wg sync.WaitGroup
-	for w := 0; w < min(s.threads, n); w++ {
+	for w := 0; w < min(threads, n); w++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
