@@ -31,8 +31,8 @@ bench: build
 	bash .ci/bench-peers.sh
 
 fuzz:
-	go test -run '^$$' -fuzz FuzzReadCSV -fuzztime 2m .
-	go test -run '^$$' -fuzz FuzzReadNPY -fuzztime 2m .
+	go test -run '^$$' -fuzz FuzzReadCSV -fuzztime 2m ./tableio
+	go test -run '^$$' -fuzz FuzzReadNPY -fuzztime 2m ./tableio
 
 clean:
 	rm -rf bin $(OUT)

@@ -1,21 +1,19 @@
 package lsgd
 
 import (
-	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/lsgd/lsgd/tableio"
 )
 
 // ErrInput marks errors caused by the user's data or options (exit status 2
 // in the command); test with errors.Is.
-var ErrInput = errors.New("invalid input")
+var ErrInput = tableio.ErrInput
 
 // InputError is an error in the user's input: a bad file, row, column or
 // option. Is(ErrInput) reports true.
-type InputError struct{ Msg string }
-
-func (e *InputError) Error() string        { return e.Msg }
-func (e *InputError) Is(target error) bool { return target == ErrInput }
+type InputError = tableio.InputError
 
 // inputErrorf returns an *InputError with a formatted message.
 func inputErrorf(format string, args ...any) error {

@@ -170,7 +170,7 @@ func Fit(ctx context.Context, b Backend, t *Table, opt Options) (*Result, error)
 	}
 	if n < nfree {
 		return nil, inputErrorf("%s: %d rows but %d coefficients to fit: least squares needs at least as many rows as coefficients",
-			srcOf(t), n, nfree)
+			t.Label(), n, nfree)
 	}
 
 	f := &fitter{opt: opt, t: t, n: n, c: c, p: p, prec: prec}
@@ -272,13 +272,6 @@ func Fit(ctx context.Context, b Backend, t *Table, opt Options) (*Result, error)
 	return res, nil
 }
 
-func srcOf(t *Table) string {
-	if t.Source == "" {
-		return "data"
-	}
-	return t.Source
-}
-
 func checkOptions(o *Options) error {
 	switch {
 	case o.LR < 0 || math.IsNaN(o.LR) || math.IsInf(o.LR, 0):
@@ -335,17 +328,17 @@ func (f *fitter) standardization(mean, scale []float64) error {
 	f.mul = make([]float64, f.c)
 	for j := 0; j < f.c; j++ {
 		if math.IsNaN(mean[j]) || math.IsInf(mean[j], 0) || math.IsNaN(scale[j]) || math.IsInf(scale[j], 0) {
-			return inputErrorf("%s: column %q: values too large to sum in %s arithmetic", srcOf(t), t.Name(j), f.prec)
+			return inputErrorf("%s: column %q: values too large to sum in %s arithmetic", t.Label(), t.Name(j), f.prec)
 		}
 		constant := scale[j] <= 16*u*math.Abs(mean[j]) || scale[j] == 0
 		if j != t.Target && constant {
 			if f.opt.NoIntercept {
 				if scale[j] == 0 {
-					return inputErrorf("%s: column %q is all zeros: it carries no information; drop it", srcOf(t), t.Name(j))
+					return inputErrorf("%s: column %q is all zeros: it carries no information; drop it", t.Label(), t.Name(j))
 				}
 			} else {
 				return inputErrorf("%s: column %q is constant (every row ≈ %.6g): it duplicates the intercept; drop it or use --no-intercept",
-					srcOf(t), t.Name(j), mean[j])
+					t.Label(), t.Name(j), mean[j])
 			}
 		}
 		f.shift[j], f.mul[j] = 0, 1

@@ -9,6 +9,8 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+
+	"github.com/lsgd/lsgd/tableio"
 )
 
 // NIST is one NIST StRD linear least-squares reference problem with its
@@ -89,8 +91,8 @@ func ReadNIST(path string) (*NIST, error) {
 		}
 	}
 	num := func(s string, line int) (float64, error) {
-		v, st := csvParseFloat([]byte(s), 64)
-		if st != csvOK {
+		v, ok := tableio.ParseNumber(s)
+		if !ok {
 			return 0, inputErrorf("%s:%d: %q is not a number", path, line, s)
 		}
 		return v, nil
@@ -223,7 +225,7 @@ func ReadNIST(path string) (*NIST, error) {
 		row[cols-1] = ys[i]
 		if degree == 1 {
 			for j, s := range xs[i] {
-				row[j], _ = csvParseFloat([]byte(s), 64)
+				row[j], _ = tableio.ParseNumber(s)
 			}
 			continue
 		}

@@ -182,7 +182,10 @@ func TestReadNISTErrors(t *testing.T) {
 		{"no R2", strings.Replace(s, "R-Squared", "R-Squire", 1), "no certified R-Squared"},
 		{"ragged", strings.Replace(s, "0.1        0.2\r", "0.1        0.2   7\r", 1), "predictors"},
 	} {
-		path := writeTemp(t, "bad.dat", []byte(tc.text))
+		path := filepath.Join(t.TempDir(), "bad.dat")
+		if err := os.WriteFile(path, []byte(tc.text), 0o644); err != nil {
+			t.Fatal(err)
+		}
 		_, err := ReadNIST(path)
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s: %v; want %q", tc.name, err, tc.want)

@@ -49,7 +49,7 @@ func Solve(t *Table, opt SolveOptions) (*Solution, error) {
 	}
 	if n < q {
 		return nil, inputErrorf("%s: %d rows but %d coefficients to fit: least squares needs at least as many rows as coefficients",
-			srcOf(t), n, q)
+			t.Label(), n, q)
 	}
 	// Column statistics in float64, two passes.
 	cols := t.Cols
@@ -73,12 +73,12 @@ func Solve(t *Table, opt SolveOptions) (*Solution, error) {
 		if scale[j] == 0 || scale[j] <= 16*F64.UnitRoundoff()*math.Abs(mean[j]) {
 			if opt.NoIntercept {
 				if scale[j] == 0 {
-					return nil, inputErrorf("%s: column %q is all zeros: it carries no information; drop it", srcOf(t), t.Name(j))
+					return nil, inputErrorf("%s: column %q is all zeros: it carries no information; drop it", t.Label(), t.Name(j))
 				}
 				continue
 			}
 			return nil, inputErrorf("%s: column %q is constant (every row ≈ %.6g): it duplicates the intercept; drop it or use --no-intercept",
-				srcOf(t), t.Name(j), mean[j])
+				t.Label(), t.Name(j), mean[j])
 		}
 	}
 	mul := make([]float64, cols)
@@ -153,7 +153,7 @@ func Solve(t *Table, opt SolveOptions) (*Solution, error) {
 			cols = append(cols, g...)
 			groups = append(groups, strings.Join(terms, " ")+" ≈ 0")
 		}
-		return nil, &RankError{Source: srcOf(t), Columns: dedupe(cols), Detail: strings.Join(groups, "; ")}
+		return nil, &RankError{Source: t.Label(), Columns: dedupe(cols), Detail: strings.Join(groups, "; ")}
 	}
 	theta := qr.QTv(z)
 	qr.solveR(theta)

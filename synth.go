@@ -8,6 +8,8 @@ import (
 	"sync"
 
 	"gonum.org/v1/gonum/mat"
+
+	"github.com/lsgd/lsgd/tableio"
 )
 
 // GenOptions describe a synthetic least-squares problem.
@@ -104,7 +106,7 @@ func Generate(o GenOptions) (*Table, *Truth, error) {
 		offset[j] = (4*rng.Float64() - 2) * scale[j]
 		tr.Coef[j] = rng.NormFloat64() / scale[j]
 	}
-	t := NewTable(o.Rows, d+1, o.Precision)
+	t := tableio.NewTable(o.Rows, d+1, o.Precision)
 	tr.Features = t.FeatureNames()
 	nchunks := (o.Rows + genChunk - 1) / genChunk
 	var wg sync.WaitGroup

@@ -18,6 +18,7 @@ import (
 
 	"github.com/lsgd/lsgd"
 	"github.com/lsgd/lsgd/cpu"
+	"github.com/lsgd/lsgd/tableio"
 )
 
 // SweepRows and SweepFeatures are the sizes Bench sweeps when it is given
@@ -232,7 +233,7 @@ func benchOne(be lsgd.Backend, tab *lsgd.Table, cfg BenchConfig, res *BenchResul
 // ±√3), generated in parallel: the values do not change the work of a
 // gradient pass, only its size does.
 func BenchTable(rows, features int, p lsgd.Precision) *lsgd.Table {
-	t := lsgd.NewTable(rows, features+1, p)
+	t := tableio.NewTable(rows, features+1, p)
 	t.Source = fmt.Sprintf("bench %d×%d %s", rows, features, p)
 	n := rows * (features + 1)
 	const chunk = 1 << 16

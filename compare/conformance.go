@@ -22,6 +22,7 @@ import (
 
 	"github.com/lsgd/lsgd"
 	"github.com/lsgd/lsgd/cpu"
+	"github.com/lsgd/lsgd/tableio"
 )
 
 // ConformanceRows and ConformanceFeatures are the shapes the suite covers.
@@ -45,7 +46,7 @@ func tolFactor(p lsgd.Precision) float64 {
 // that differ (so standardization matters), rounded to float32 when the
 // backend stores float32 so both sides see the same numbers.
 func randomTable(rng *rand.Rand, rows, feats int, p lsgd.Precision) *lsgd.Table {
-	t := lsgd.NewTable(rows, feats+1, lsgd.F64)
+	t := tableio.NewTable(rows, feats+1, lsgd.F64)
 	for j := 0; j <= feats; j++ {
 		scale := math.Pow(10, 2*rng.Float64()-1)
 		off := (6*rng.Float64() - 3) * scale

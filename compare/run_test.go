@@ -11,6 +11,7 @@ import (
 
 	"github.com/lsgd/lsgd"
 	"github.com/lsgd/lsgd/cpu"
+	"github.com/lsgd/lsgd/tableio"
 )
 
 // broken wraps a backend and corrupts what its Data computes, to prove
@@ -303,7 +304,7 @@ func TestRunUserData(t *testing.T) {
 	// y = 1 + 2·x1 − x2 + noise, with an offset column: Data instead of
 	// the generator, the target not in the last column.
 	n := 5000
-	tab := lsgd.NewTable(n, 3, lsgd.F64)
+	tab := tableio.NewTable(n, 3, lsgd.F64)
 	tab.Target = 0
 	tab.Names = []string{"y", "a", "b"}
 	tab.Source = "user"

@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/lsgd/lsgd"
+	"github.com/lsgd/lsgd/tableio"
 )
 
 // TestReadSum checks the vector read kernel against a plain sum.
@@ -29,7 +30,7 @@ func TestReadBandwidth(t *testing.T) {
 	if !(gbps > 0.1 && gbps < 10000) {
 		t.Errorf("ReadBandwidth(8 MiB) = %v GB/s", gbps)
 	}
-	tb := lsgd.NewTable(1000, 10, lsgd.F64)
+	tb := tableio.NewTable(1000, 10, lsgd.F64)
 	if d := ReadTable(tb, 2, 3); d <= 0 {
 		t.Errorf("ReadTable = %v", d)
 	}

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/lsgd/lsgd"
+	"github.com/lsgd/lsgd/tableio"
 )
 
 // benchSizes are the shapes of the targets: rows × features, the
@@ -18,7 +19,7 @@ var benchSizes = []struct{ rows, features int }{
 // benchTable returns a rows×(features+1) table of standard-normal-ish
 // values in precision p (seeded).
 func benchTable(rows, features int, p lsgd.Precision) *lsgd.Table {
-	t := lsgd.NewTable(rows, features+1, p)
+	t := tableio.NewTable(rows, features+1, p)
 	rng := rand.New(rand.NewPCG(uint64(rows), uint64(features)))
 	if p == lsgd.F32 {
 		for i := range t.F32 {

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/lsgd/lsgd"
+	"github.com/lsgd/lsgd/tableio"
 )
 
 // gradOf loads t into a fast backend with opt, evaluates one Gradient at
@@ -46,7 +47,7 @@ func gradOf(t *testing.T, tb *lsgd.Table, opt Options, theta []float64, rows lsg
 }
 
 func randomTable(rng *rand.Rand, rows, cols, stride int) *lsgd.Table {
-	tb := lsgd.NewTable(rows, cols, lsgd.F64)
+	tb := tableio.NewTable(rows, cols, lsgd.F64)
 	tb.Stride = stride
 	tb.F64 = make([]float64, rows*stride)
 	for i := range tb.F64 {

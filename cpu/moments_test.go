@@ -7,6 +7,7 @@ import (
 
 	"github.com/lsgd/lsgd"
 	"github.com/lsgd/lsgd/cpu"
+	"github.com/lsgd/lsgd/tableio"
 )
 
 // One-pass moments stay accurate where naive one-pass formulas cancel: a
@@ -15,7 +16,7 @@ import (
 func TestMomentsHardColumns(t *testing.T) {
 	rng := rand.New(rand.NewPCG(9, 9))
 	n := 3*cpu.ChunkRows + 11
-	tab := lsgd.NewTable(n, 3, lsgd.F64)
+	tab := tableio.NewTable(n, 3, lsgd.F64)
 	for i := 0; i < n; i++ {
 		tab.Set(i, 0, 1e8+rng.NormFloat64())
 		tab.Set(i, 1, rng.NormFloat64())

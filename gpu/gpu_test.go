@@ -14,6 +14,7 @@ import (
 
 	"github.com/lsgd/lsgd"
 	"github.com/lsgd/lsgd/cpu"
+	"github.com/lsgd/lsgd/tableio"
 )
 
 // newBackendOrSkip opens the GPU backend, or skips the test when there is
@@ -39,7 +40,7 @@ func newBackendOrSkip(t testing.TB, opt ...Options) *Backend {
 // scales (a year-like column ~1950±5 among them); the target, last, is a
 // noisy linear function of the features.
 func randTable(rng *rand.Rand, rows, feats int) *lsgd.Table {
-	t := lsgd.NewTable(rows, feats+1, lsgd.F64)
+	t := tableio.NewTable(rows, feats+1, lsgd.F64)
 	offs := []float64{0, 1950, -3000, 1e-3, 40}
 	scales := []float64{1, 5, 1e3, 1e-2, 0.5}
 	beta := make([]float64, feats)
@@ -622,7 +623,7 @@ func TestReadBandwidth(t *testing.T) {
 // carries the offset).
 func TestOverflow(t *testing.T) {
 	b := newBackendOrSkip(t)
-	tab := lsgd.NewTable(4, 3, lsgd.F64)
+	tab := tableio.NewTable(4, 3, lsgd.F64)
 	for i := 0; i < 4; i++ {
 		tab.Set(i, 0, float64(i))
 		tab.Set(i, 1, 0x1p130+float64(i)*0x1p80) // 1.4e39 + i·1.2e24, exact in float64

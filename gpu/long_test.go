@@ -11,6 +11,7 @@ import (
 
 	"github.com/lsgd/lsgd"
 	"github.com/lsgd/lsgd/cpu"
+	"github.com/lsgd/lsgd/tableio"
 )
 
 // TestAccumulation1M measures the accumulation error of the float32
@@ -28,7 +29,7 @@ func TestAccumulation1M(t *testing.T) {
 	}
 	const rows, feats = 1 << 20, 16
 	rng := rand.New(rand.NewPCG(11, 11))
-	tab := lsgd.NewTable(rows, feats+1, lsgd.F32)
+	tab := tableio.NewTable(rows, feats+1, lsgd.F32)
 	for i := 0; i < rows; i += 2 {
 		for j := 0; j <= feats; j++ {
 			v := float64(rng.IntN(129)-64) / 16 // k/16, |k| ≤ 64

@@ -1,4 +1,4 @@
-package lsgd
+package tableio
 
 import (
 	"bytes"

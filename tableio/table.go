@@ -1,4 +1,4 @@
-package lsgd
+package tableio
 
 import (
 	"fmt"
@@ -267,7 +267,15 @@ func (t *Table) CheckFloat32() error {
 // came from lines of a file, else "file: row i+1".
 func (t *Table) Where(i int) string {
 	if t.Line0 > 0 {
-		return fmt.Sprintf("%s:%d", srcOf(t), t.Line0+i)
+		return fmt.Sprintf("%s:%d", t.Label(), t.Line0+i)
 	}
-	return fmt.Sprintf("%s: row %d", srcOf(t), i+1)
+	return fmt.Sprintf("%s: row %d", t.Label(), i+1)
+}
+
+// Label names the table in messages: its Source, or "data" when it has none.
+func (t *Table) Label() string {
+	if t.Source == "" {
+		return "data"
+	}
+	return t.Source
 }

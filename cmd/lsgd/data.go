@@ -11,12 +11,13 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/lsgd/lsgd"
+	"github.com/lsgd/lsgd/tableio"
 )
 
 // loadTable reads a CSV or .npy data file with the target column named by
 // target ("" for the last column), stored in precision p.
 func loadTable(path, target string, p lsgd.Precision) (*lsgd.Table, error) {
-	return lsgd.LoadTable(path, lsgd.ReadOptions{Target: target, Precision: p})
+	return tableio.LoadTable(path, tableio.ReadOptions{Target: target, Precision: p})
 }
 
 // inputPrecision is the precision train reads a data file in: a float32
@@ -27,7 +28,7 @@ func loadTable(path, target string, p lsgd.Precision) (*lsgd.Table, error) {
 // column's digits).
 func inputPrecision(path string) lsgd.Precision {
 	if strings.EqualFold(filepath.Ext(path), ".npy") {
-		if p, err := lsgd.NPYPrecision(path); err == nil {
+		if p, err := tableio.NPYPrecision(path); err == nil {
 			return p
 		}
 	}
@@ -66,11 +67,11 @@ func checkOutputPath(cmd *cobra.Command, flag, path string) error {
 	return nil
 }
 
-// writeAtomic writes a file through lsgd.WriteFileAtomic: the file appears
+// writeAtomic writes a file through tableio.WriteFileAtomic: the file appears
 // complete or not at all. The write stops (and nothing is left behind) when
 // ctx is cancelled.
 func writeAtomic(ctx context.Context, path string, fill func(io.Writer) error) error {
-	err := lsgd.WriteFileAtomic(path, func(w io.Writer) error {
+	err := tableio.WriteFileAtomic(path, func(w io.Writer) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}

@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/lsgd/lsgd"
+	"github.com/lsgd/lsgd/tableio"
 )
 
 type genFlags struct {
@@ -97,9 +98,9 @@ func (a *app) gen(cmd *cobra.Command, f *genFlags) error {
 	}
 	err = writeAtomic(ctx, f.out, func(w io.Writer) error {
 		if format == "npy" {
-			return lsgd.WriteNPY(w, t)
+			return tableio.WriteNPY(w, t)
 		}
-		return lsgd.WriteCSV(w, t)
+		return tableio.WriteCSV(w, t)
 	})
 	if err != nil {
 		return err

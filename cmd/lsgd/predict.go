@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/lsgd/lsgd"
+	"github.com/lsgd/lsgd/tableio"
 )
 
 type predictFlags struct {
@@ -159,7 +160,7 @@ func loadPredictTable(path string) (*lsgd.Table, error) {
 		return nil, err
 	}
 	defer f.Close()
-	return lsgd.ReadCSV(&appendColumn{br: bufio.NewReader(f)}, path, lsgd.ReadOptions{})
+	return tableio.ReadCSV(&appendColumn{br: bufio.NewReader(f)}, path, tableio.ReadOptions{})
 }
 
 // singleColumnCSV reports whether the first line of a CSV file has no

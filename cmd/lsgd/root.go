@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/lsgd/lsgd"
+	"github.com/lsgd/lsgd/tableio"
 )
 
 // app holds what every command shares: where output goes.
@@ -138,7 +139,7 @@ func parsePrecision(cmd *cobra.Command, s string) (p lsgd.Precision, set bool, e
 	if s == "" || s == "auto" {
 		return lsgd.F64, false, nil
 	}
-	p, err = lsgd.ParsePrecision(s)
+	p, err = tableio.ParsePrecision(s)
 	if err != nil {
 		return p, false, usageErrorf(cmd, "--precision must be f64 or f32, got %q", s)
 	}
