@@ -157,12 +157,3 @@ func TestBenchTable(t *testing.T) {
 		}
 	}
 }
-
-// The shared Go benchmark on the CPU backends (go test -bench . ./compare).
-func BenchmarkCPUFast32(b *testing.B) {
-	BenchmarkBackend(b, cpu.New(cpu.Options{Precision: lsgd.F32}))
-}
-func BenchmarkCPUFast64(b *testing.B) { BenchmarkBackend(b, cpu.New(cpu.Options{})) }
-func BenchmarkCPUReference(b *testing.B) {
-	BenchmarkBackend(b, cpu.NewReference())
-}

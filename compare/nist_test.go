@@ -6,6 +6,7 @@ import (
 
 	"github.com/lsgd/lsgd"
 	"github.com/lsgd/lsgd/compare"
+	"github.com/lsgd/lsgd/compare/backendtest"
 	"github.com/lsgd/lsgd/cpu"
 )
 
@@ -28,9 +29,9 @@ func TestNISTSolve(t *testing.T) {
 }
 
 func TestNISTGradientDescentCPU(t *testing.T) {
-	compare.TestNISTFits(t, "../testdata/nist", cpu.New(cpu.Options{}))
+	backendtest.TestNISTFits(t, "../testdata/nist", cpu.New(cpu.Options{}))
 }
 
 func TestNISTGradientDescentCPU32(t *testing.T) {
-	compare.TestNISTFits(t, "../testdata/nist", cpu.New(cpu.Options{Precision: lsgd.F32}))
+	backendtest.TestNISTFits(t, "../testdata/nist", cpu.New(cpu.Options{Precision: lsgd.F32}))
 }

@@ -5,10 +5,11 @@ import (
 	"runtime"
 	"sync"
 
-	"github.com/lsgd/lsgd"
 	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/blas/blas64"
 	"gonum.org/v1/gonum/mat"
+
+	"github.com/lsgd/lsgd"
 )
 
 // Rounding-error model of the agreement checks.

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/lsgd/lsgd/compare"
+	"github.com/lsgd/lsgd/compare/backendtest"
 )
 
 // The timing hooks the comparison harness looks for.
@@ -14,11 +15,11 @@ var (
 	_ compare.BandwidthProber = (*Backend)(nil)
 )
 
-func TestConformance(t *testing.T) { compare.TestBackend(t, newBackendOrSkip(t)) }
+func TestConformance(t *testing.T) { backendtest.TestBackend(t, newBackendOrSkip(t)) }
 
 // TestConformanceF64 runs the suite on float64 storage.
 func TestConformanceF64(t *testing.T) {
-	compare.TestBackend(t, newBackendOrSkip(t, Options{F64: true}))
+	backendtest.TestBackend(t, newBackendOrSkip(t, Options{F64: true}))
 }
 
 // TestConformanceSplit runs the suite with a storage block of 4 KiB, two
@@ -26,7 +27,7 @@ func TestConformanceF64(t *testing.T) {
 // multi-buffer, multi-window and multi-dispatch paths all run on small
 // data.
 func TestConformanceSplit(t *testing.T) {
-	compare.TestBackend(t, newBackendOrSkip(t, Options{MaxBlockBytes: 4 << 10, MaxGroups: 2, MaxBound: 2, WorkGroupSize: 32, RowsPerInvocation: 3}))
+	backendtest.TestBackend(t, newBackendOrSkip(t, Options{MaxBlockBytes: 4 << 10, MaxGroups: 2, MaxBound: 2, WorkGroupSize: 32, RowsPerInvocation: 3}))
 }
 
-func BenchmarkBackend(b *testing.B) { compare.BenchmarkBackend(b, newBackendOrSkip(b)) }
+func BenchmarkBackend(b *testing.B) { backendtest.BenchmarkBackend(b, newBackendOrSkip(b)) }

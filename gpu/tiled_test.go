@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"testing"
 
-	"github.com/lsgd/lsgd/compare"
+	"github.com/lsgd/lsgd/compare/backendtest"
 )
 
 // kernelOptions are the configurations every gradient kernel test runs:
@@ -24,15 +24,15 @@ var kernelOptions = []Options{
 }
 
 func TestConformanceRows(t *testing.T) {
-	compare.TestBackend(t, newBackendOrSkip(t, Options{Kernel: "rows"}))
+	backendtest.TestBackend(t, newBackendOrSkip(t, Options{Kernel: "rows"}))
 }
 
 func TestConformanceTiled(t *testing.T) {
-	compare.TestBackend(t, newBackendOrSkip(t, Options{Kernel: "tiled"}))
+	backendtest.TestBackend(t, newBackendOrSkip(t, Options{Kernel: "tiled"}))
 }
 
 func TestConformanceTiledF64(t *testing.T) {
-	compare.TestBackend(t, newBackendOrSkip(t, Options{Kernel: "tiled", F64: true}))
+	backendtest.TestBackend(t, newBackendOrSkip(t, Options{Kernel: "tiled", F64: true}))
 }
 
 // TestConformanceTiledSplit is TestConformanceSplit with the tiled kernel:
@@ -40,7 +40,7 @@ func TestConformanceTiledF64(t *testing.T) {
 // groups per dispatch, two buffers bound, 8-row tiles, 12 per group (the
 // 96 rows per group of TestConformanceSplit).
 func TestConformanceTiledSplit(t *testing.T) {
-	compare.TestBackend(t, newBackendOrSkip(t, Options{Kernel: "tiled", MaxBlockBytes: 4 << 10, MaxGroups: 2, MaxBound: 2,
+	backendtest.TestBackend(t, newBackendOrSkip(t, Options{Kernel: "tiled", MaxBlockBytes: 4 << 10, MaxGroups: 2, MaxBound: 2,
 		WorkGroupSize: 32, TileRows: 8, TilesPerGroup: 12}))
 }
 

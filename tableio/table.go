@@ -25,6 +25,14 @@ func (p Precision) String() string {
 	return "f64"
 }
 
+// Size returns the size of one value in bytes: 8 for F64, 4 for F32.
+func (p Precision) Size() int {
+	if p == F32 {
+		return 4
+	}
+	return 8
+}
+
 // UnitRoundoff returns the unit round-off u of p: 2⁻⁵³ for F64, 2⁻²⁴ for F32.
 func (p Precision) UnitRoundoff() float64 {
 	if p == F32 {

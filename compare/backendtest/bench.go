@@ -1,4 +1,4 @@
-package compare
+package backendtest
 
 import (
 	"fmt"
@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/lsgd/lsgd"
+	"github.com/lsgd/lsgd/compare"
 )
 
 // BenchmarkSizes are the shapes (rows × features, the target column
@@ -17,12 +18,12 @@ var BenchmarkSizes = []struct{ Rows, Features int }{
 	{1 << 20, 128},
 }
 
-var hostProbe = sync.OnceValue(func() float64 { return HostReadGBps(0) })
+var hostProbe = sync.OnceValue(func() float64 { return compare.HostReadGBps(0) })
 
 // BenchmarkBackend is the shared Go benchmark of a backend's full-batch
 // gradient kernel, run by every backend's tests in one line:
 //
-//	func BenchmarkGradient(b *testing.B) { compare.BenchmarkBackend(b, cpu.New(cpu.Options{})) }
+//	func BenchmarkGradient(b *testing.B) { backendtest.BenchmarkBackend(b, cpu.New(cpu.Options{})) }
 //
 // One sub-benchmark per size in BenchmarkSizes; b.SetBytes counts the
 // table once per pass (so MB/s is the pass's read throughput); the b.N
@@ -34,12 +35,12 @@ var hostProbe = sync.OnceValue(func() float64 { return HostReadGBps(0) })
 func BenchmarkBackend(b *testing.B, be lsgd.Backend) {
 	prec := be.Precision()
 	for _, sz := range BenchmarkSizes {
-		bytes := tableBytes(sz.Rows, sz.Features+1, prec)
+		bytes := int64(sz.Rows) * int64(sz.Features+1) * int64(prec.Size())
 		if testing.Short() && bytes > 64<<20 {
 			continue
 		}
 		b.Run(fmt.Sprintf("%s/%dx%d", prec, sz.Rows, sz.Features), func(b *testing.B) {
-			tab := BenchTable(sz.Rows, sz.Features, prec)
+			tab := compare.BenchTable(sz.Rows, sz.Features, prec)
 			d, err := be.Load(tab, true)
 			if err != nil {
 				b.Fatal(err)
@@ -77,10 +78,10 @@ func BenchmarkBackend(b *testing.B, be lsgd.Backend) {
 			sec := b.Elapsed().Seconds() / float64(b.N)
 			b.ReportMetric(float64(tab.Rows)/sec, "rows/s")
 			var bw float64
-			switch pr, ok := be.(BandwidthProber); {
+			switch pr, ok := be.(compare.BandwidthProber); {
 			case ok:
-				bw, _ = pr.ReadBandwidth(ProbeBytes)
-			case be.Name() == "cpu" || IsSoftware(be.Device()):
+				bw, _ = pr.ReadBandwidth(compare.ProbeBytes)
+			case be.Name() == "cpu" || compare.IsSoftware(be.Device()):
 				bw = hostProbe()
 			}
 			if bw > 0 {

@@ -1,17 +1,18 @@
-// Package compare checks lsgd's backends against each other and against
-// exact solutions, and measures their throughput.
+// Package backendtest holds the suites every lsgd backend runs: TestBackend
+// (conformance), TestNISTFits (NIST StRD fits) and BenchmarkBackend (the
+// gradient pass's throughput).
 //
 // TestBackend is the backend conformance suite, written once (in the manner
 // of gonum's blas/testblas) and run by every backend's tests in one line:
 //
-//	func TestConformance(t *testing.T) { compare.TestBackend(t, cpu.New(cpu.Options{})) }
+//	func TestConformance(t *testing.T) { backendtest.TestBackend(t, cpu.New(cpu.Options{})) }
 //
 // Every kernel is checked against the float64 reference backend
 // (cpu.NewReference) on random inputs whose row counts are not multiples of
 // any work-group size, with outputs poisoned before each call and a
 // tolerance that scales with the magnitude of the terms summed and with the
 // backend's unit round-off.
-package compare
+package backendtest
 
 import (
 	"context"
@@ -21,6 +22,7 @@ import (
 	"testing"
 
 	"github.com/lsgd/lsgd"
+	"github.com/lsgd/lsgd/compare"
 	"github.com/lsgd/lsgd/cpu"
 	"github.com/lsgd/lsgd/tableio"
 )
@@ -577,32 +579,11 @@ func testFit(t *testing.T, b lsgd.Backend) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		e := CoefError(res.Coef, res.Intercept, sol.Coef, sol.Intercept)
-		tol := FitTolerance(b.Precision(), res.Cond, res.GapBound)
+		e := compare.CoefError(res.Coef, res.Intercept, sol.Coef, sol.Intercept)
+		tol := compare.FitTolerance(b.Precision(), res.Cond, res.GapBound)
 		t.Logf("%d×%d cond %g: rel err %.2g (tol %.2g), %d iterations, %s", c.rows, c.feats, c.cond, e, tol, res.Iterations, res.Reason)
 		if e > tol {
 			t.Errorf("%d×%d: coefficients off by %.3g relative (tolerance %.3g): %s", c.rows, c.feats, e, tol, res.Reason)
 		}
 	}
-}
-
-// CoefError is ‖(θ, b) − (θ*, b*)‖/‖(θ*, b*)‖.
-func CoefError(coef []float64, b0 float64, want []float64, wantB0 float64) float64 {
-	num, den := (b0-wantB0)*(b0-wantB0), wantB0*wantB0
-	for i := range coef {
-		num += (coef[i] - want[i]) * (coef[i] - want[i])
-		den += want[i] * want[i]
-	}
-	if den == 0 {
-		return math.Sqrt(num)
-	}
-	return math.Sqrt(num / den)
-}
-
-// FitTolerance is the relative coefficient error a converged fit may show
-// against the exact solution: the certified gap the fit stopped at, plus
-// what rounding the data and the gradient to the precision can cause,
-// about cond·u (with a safety factor of 100 for the sums).
-func FitTolerance(p lsgd.Precision, cond, gap float64) float64 {
-	return math.Max(2*gap, 0) + 100*math.Max(cond, 1)*p.UnitRoundoff() + 1e-7
 }
