@@ -201,7 +201,8 @@ func Fit(ctx context.Context, b Backend, t *Table, opt Options) (*Result, error)
 		f.passes++
 	}
 	res := &Result{Features: t.FeatureNames(), Optimizer: string(opt.Optimizer), Backend: b.Name(),
-		Device: b.Device(), Precision: prec.String(), Cond: f.curv.Cond, CondSample: f.curv.SampleRows}
+		Device: b.Device(), Precision: prec.String(), Cond: f.curv.Cond, CondSample: f.curv.SampleRows,
+		Intercepted: !opt.NoIntercept}
 	f.res = res
 	for _, g := range f.curv.Collinear {
 		res.Warnings = append(res.Warnings, f.collinearWarning(g))

@@ -279,18 +279,3 @@ func Score(t *Table, coef []float64, intercept float64, centred bool) (mse, r2 f
 	}
 	return mse, r2
 }
-
-// Predict returns intercept + x·coef for every row of the table's feature
-// columns (the target column, if any, is ignored).
-func Predict(t *Table, coef []float64, intercept float64) []float64 {
-	feats := t.Features()
-	out := make([]float64, t.Rows)
-	for i := range out {
-		s := intercept
-		for a, j := range feats {
-			s += coef[a] * t.At(i, j)
-		}
-		out[i] = s
-	}
-	return out
-}

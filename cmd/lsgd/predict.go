@@ -59,22 +59,15 @@ func (a *app) predict(cmd *cobra.Command, f *predictFlags) error {
 			return err
 		}
 	}
-	m, err := readModel(f.model)
+	m, err := lsgd.ReadModel(f.model)
 	if err != nil {
-		return err
+		return &inputError{err}
 	}
 	t, cols, err := predictTable(f.data, m)
 	if err != nil {
 		return err
 	}
-	pred := make([]float64, t.Rows)
-	for i := range pred {
-		s := m.Intercept
-		for k, j := range cols {
-			s += m.Coef[k] * t.At(i, j)
-		}
-		pred[i] = s
-	}
+	pred := m.PredictTable(t, cols)
 	write := func(w io.Writer, header bool) error {
 		bw := bufio.NewWriterSize(w, 1<<16)
 		if header {
@@ -98,7 +91,7 @@ func (a *app) predict(cmd *cobra.Command, f *predictFlags) error {
 
 // predictTable reads the data file and returns the table and, for each of
 // the model's features, the column holding it.
-func predictTable(path string, m *Model) (*lsgd.Table, []int, error) {
+func predictTable(path string, m *lsgd.Model) (*lsgd.Table, []int, error) {
 	t, err := loadPredictTable(path)
 	if err != nil {
 		return nil, nil, err

@@ -97,12 +97,9 @@ func (a *app) solve(cmd *cobra.Command, f *solveFlags) error {
 		Precision: "f64", Seconds: time.Since(start).Seconds(), Data: f.data, Rows: t.Rows, LoadSeconds: load.Seconds(),
 	}
 	if f.modelOut != "" {
-		m := &Model{
-			Format: modelFormat, Features: sol.Features, Target: t.Name(t.Target), Coef: sol.Coef, Intercept: sol.Intercept,
-			Provenance: Provenance{Data: f.data, Rows: t.Rows, Fit: "solve", L2: f.l2, Intercept: !f.noIntercept,
-				Backend: out.Backend, Device: out.Device, Precision: "f64", Converged: true, Reason: "exact (" + sol.Method + ")",
-				MSE: sol.MSE, R2: sol.R2, Created: now()},
-		}
+		m := sol.Model(t)
+		p := &m.Provenance
+		p.Data, p.L2, p.Intercept, p.Backend, p.Device, p.Created = f.data, f.l2, !f.noIntercept, out.Backend, out.Device, now()
 		if err := writeAtomic(ctx, f.modelOut, func(w io.Writer) error { return writeJSON(w, m) }); err != nil {
 			return err
 		}

@@ -327,20 +327,11 @@ func seconds(s float64) string {
 	return fmt.Sprintf("%.2f s", s)
 }
 
-func trainModel(res *lsgd.Result, t *lsgd.Table, f *trainFlags) *Model {
-	return &Model{
-		Format:    modelFormat,
-		Features:  res.Features,
-		Target:    t.Name(t.Target),
-		Coef:      res.Coef,
-		Intercept: res.Intercept,
-		Provenance: Provenance{
-			Data: f.data, Rows: t.Rows, Fit: "train", Optimizer: res.Optimizer, LR: res.LR, L2: f.l2,
-			Intercept: !f.noIntercept, Backend: res.Backend, Device: res.Device, Precision: res.Precision,
-			Iterations: res.Iterations, Converged: res.Converged, Reason: res.Reason, GapBound: res.GapBound,
-			MSE: res.MSE, R2: res.R2, Warnings: res.Warnings, Created: now(),
-		},
-	}
+func trainModel(res *lsgd.Result, t *lsgd.Table, f *trainFlags) *lsgd.Model {
+	m := res.Model(t)
+	p := &m.Provenance
+	p.Data, p.L2, p.Intercept, p.Created = f.data, f.l2, !f.noIntercept, now()
+	return m
 }
 
 // verification compares a fit with the exact solution.
