@@ -22,6 +22,8 @@ type Backend interface {
 	Device() string
 	// Precision is the storage and accumulation precision of the data.
 	Precision() Precision
+	// Caps says what the backend can do beyond this contract.
+	Caps() Caps
 	// Load makes the table resident on the device (uploads it once).
 	// With inPlace the backend may keep t's storage and modify it
 	// (Standardize rewrites it); otherwise t is left untouched.
@@ -118,33 +120,47 @@ type Data interface {
 	// the sums in it.
 	Status() (Status, error)
 
-	// Release frees the device memory.
-	Release() error
-}
-
-// Predictor is implemented by a Data that can evaluate the linear model on
-// every row on its device.
-type Predictor interface {
 	// Predict stores into dst (length Rows()) x_i·v + v_p−1 for the vector v
 	// in slot at, summed over the feature columns only (v's entry at the
 	// target is ignored), in the table's current (possibly standardized)
 	// space.
 	Predict(at Slot, dst []float64) error
+
+	// Caps is the backend's Caps with what depends on this table (the
+	// kernel variant, the device timer) filled in.
+	Caps() Caps
+
+	// Release frees the device memory.
+	Release() error
 }
 
-// CenteredStorage is implemented by a Data that, when it stores float64
-// input in float32, subtracts each column's mean (in float64) before
-// rounding, so a column's offset costs it no digits. Fit uses it to size
-// the accuracy limit.
-type CenteredStorage interface {
-	CenteredStorage() bool
-}
-
-// Synchronous is implemented by a Data whose kernels run to completion
-// before they return (the CPU backends), so that Status costs nothing and
-// Fit may read it after every iteration instead of every CheckEvery.
-type Synchronous interface {
-	Synchronous() bool
+// Caps is what a backend, and a table loaded on it, can do beyond the
+// Backend and Data contracts: one value per backend instead of optional
+// interfaces. The zero value claims nothing.
+type Caps struct {
+	// Synchronous: every kernel has finished when it returns (the CPU
+	// backends), so Status costs nothing and Fit may read it after every
+	// iteration instead of every CheckEvery.
+	Synchronous bool
+	// CenteredStorage: float64 input stored in float32 has each column's
+	// float64 mean subtracted before rounding, so a column's offset costs
+	// it no digits. Fit uses it to size the accuracy limit.
+	CenteredStorage bool
+	// Software: the device is a software renderer (llvmpipe and the like):
+	// correct but slow, its memory is host memory and its timers are wall
+	// clock. Opening a backend automatically treats it as no GPU.
+	Software bool
+	// Kernel names the gradient kernel variant and its launch shape (a
+	// Data's Caps; "" when the backend has one kernel).
+	Kernel string
+	// ReadBandwidth, when non-nil, measures the read bandwidth of the
+	// device's own memory in GB/s (10⁹ bytes/s) with a read-only pass over
+	// a buffer of the given size, timed on the device.
+	ReadBandwidth func(bytes int64) (gbps float64, err error)
+	// TimeGradient, when non-nil (a Data's Caps), runs reps full
+	// Gradient(Theta, rows) calls after its own warm-up and returns the
+	// device time of each in seconds.
+	TimeGradient func(rows Rows, reps int) ([]float64, error)
 }
 
 // Method is an optimizer's update rule.

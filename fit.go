@@ -214,10 +214,9 @@ func Fit(ctx context.Context, b Backend, t *Table, opt Options) (*Result, error)
 	// the backend rounded float64 input to float32 as is, a column with
 	// mean μ and spread s lost u·|μ|/s more of its information (a year
 	// column, 1950 ± 5, loses 400 u); backends that subtract the mean
-	// first (lsgd.CenteredStorage) do not.
+	// first (Caps.CenteredStorage) do not.
 	amp := 1.0
-	cs, centred := data.(CenteredStorage)
-	if t.Precision() == F64 && prec == F32 && !(centred && cs.CenteredStorage()) {
+	if t.Precision() == F64 && prec == F32 && !data.Caps().CenteredStorage {
 		for j := 0; j < c; j++ {
 			amp = math.Max(amp, 1+math.Abs(f.shift[j])*f.mul[j])
 		}
@@ -632,8 +631,7 @@ func (f *fitter) run(ctx context.Context) error {
 			order[i] = int32(i)
 		}
 	}
-	sc, ok := f.data.(Synchronous)
-	sync := ok && sc.Synchronous()
+	sync := f.data.Caps().Synchronous
 	prevLoss, bestGrad := math.Inf(1), math.Inf(1)
 	stalled := 0
 	stallTol := math.Max(o.Tol*o.Tol, 8*f.prec.UnitRoundoff())

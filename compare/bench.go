@@ -83,7 +83,7 @@ type BenchResult struct {
 	TableReadGBps       *float64 `json:"table_read_gbps,omitempty"`
 	FractionOfTableRead *float64 `json:"fraction_of_table_read,omitempty"`
 	// DeviceReadGBps is a software renderer's own read kernel (its
-	// BandwidthProber), beside the host memory's ReadGBps.
+	// Caps.ReadBandwidth), beside the host memory's ReadGBps.
 	DeviceReadGBps *float64 `json:"device_read_gbps,omitempty"`
 	// OtherCPUPercent is the CPU other processes used during the timed
 	// reps, in % of one core (null where unknown): over ~10% the machine
@@ -125,7 +125,7 @@ func Bench(ctx context.Context, cfg BenchConfig) ([]BenchResult, error) {
 		}
 	}
 	prec := be.Precision()
-	software := IsSoftware(be.Device())
+	software := be.Caps().Software
 	var results []BenchResult
 	for _, f := range featList {
 		for _, n := range rowsList {

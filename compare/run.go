@@ -349,7 +349,7 @@ func refGradient(d lsgd.Data, v []float64) ([]float64, float64, error) {
 // path runs the checks and measurements of one path.
 func (r *runner) path(ctx context.Context, name string, be lsgd.Backend, readGBps *float64) (*PathReport, error) {
 	pr := &PathReport{Backend: be.Name(), Device: be.Device(), Precision: be.Precision().String(),
-		Software: IsSoftware(be.Device()), ReadGBps: readGBps}
+		Software: be.Caps().Software, ReadGBps: readGBps}
 	prec := be.Precision()
 	ro := roundoffOf(prec, r.st.n, r.st.p).plus(roundoffOf(lsgd.F64, r.st.n, r.st.p))
 	gs := fmt.Sprintf("γ̃_n = exp(λ√n·u + n·u²/(1−u)) − 1, λ = %d, u of %s plus the float64 reference's: γ̃_p = %.3g (p = %d), γ̃_m = %.3g (m = %d)",

@@ -350,27 +350,34 @@ func TestGamma(t *testing.T) {
 	}
 }
 
-// fakeGPU names itself a GPU; with probe set it has a BandwidthProber.
+// fakeGPU names itself a GPU, a software renderer or not.
 type fakeGPU struct {
 	lsgd.Backend
-	device string
+	device   string
+	software bool
 }
 
-func (f fakeGPU) Name() string   { return "gpu" }
-func (f fakeGPU) Device() string { return f.device }
+func (f fakeGPU) Name() string    { return "gpu" }
+func (f fakeGPU) Device() string  { return f.device }
+func (f fakeGPU) Caps() lsgd.Caps { return lsgd.Caps{Software: f.software} }
 
+// fakeProber is a fakeGPU whose Caps has a read-bandwidth probe.
 type fakeProber struct {
 	fakeGPU
 	gbps float64
 	err  error
 }
 
-func (f fakeProber) ReadBandwidth(bytes int64) (float64, error) { return f.gbps, f.err }
+func (f fakeProber) Caps() lsgd.Caps {
+	c := f.fakeGPU.Caps()
+	c.ReadBandwidth = func(int64) (float64, error) { return f.gbps, f.err }
+	return c
+}
 
 func TestProbeFor(t *testing.T) {
 	base := cpu.New(cpu.Options{Precision: lsgd.F32, Threads: 2})
-	hw := fakeGPU{base, "NVIDIA H200, OpenGL 4.6"}
-	sw := fakeGPU{base, "llvmpipe (LLVM 15.0.6, 256 bits) (software renderer)"}
+	hw := fakeGPU{base, "NVIDIA H200, OpenGL 4.6", false}
+	sw := fakeGPU{base, "llvmpipe (LLVM 15.0.6, 256 bits) (software renderer)", true}
 	for _, c := range []struct {
 		name               string
 		be                 lsgd.Backend

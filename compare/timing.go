@@ -4,29 +4,11 @@ import (
 	"fmt"
 	"math"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/lsgd/lsgd"
 	"github.com/lsgd/lsgd/cpu"
 )
-
-// GradientTimer is implemented by a Data whose device can time its own
-// kernels (the GPU path, with GL_TIME_ELAPSED timer queries): TimeGradient
-// runs reps full Gradient(Theta, rows) calls after its own warm-up and
-// returns the device time of each, in seconds. When a Data has it, the
-// throughput reports give device time beside wall-clock time.
-type GradientTimer interface {
-	TimeGradient(rows lsgd.Rows, reps int) ([]float64, error)
-}
-
-// BandwidthProber is implemented by a Backend that can measure the read
-// bandwidth of its own device memory (a GPU: a read-only reduction over a
-// buffer of the given size, timed on the device), in GB/s (10⁹ bytes/s).
-// Without it a hardware GPU's fraction of bandwidth is reported as unknown.
-type BandwidthProber interface {
-	ReadBandwidth(bytes int64) (gbps float64, err error)
-}
 
 // ProbeBytes is the buffer size of the host read-bandwidth probe: well
 // beyond any last-level cache, so it measures memory, not cache.
@@ -41,14 +23,15 @@ func HostReadGBps(threads int) float64 {
 
 // probeFor measures the read bandwidth of the memory a backend's table
 // lives in: the host's for a CPU backend and for a software renderer
-// (whose own read kernel, when it has a BandwidthProber, is returned as
+// (whose own read kernel, when its Caps has ReadBandwidth, is returned as
 // device), the device's own probe for a GPU; nil with a note when it
 // cannot be measured.
 func probeFor(be lsgd.Backend, bytes int64, threads int) (read, device *float64, note string) {
-	pr, hasProber := be.(BandwidthProber)
-	software := IsSoftware(be.Device())
+	caps := be.Caps()
+	hasProber := caps.ReadBandwidth != nil
+	software := caps.Software
 	if hasProber {
-		gbps, err := pr.ReadBandwidth(bytes)
+		gbps, err := caps.ReadBandwidth(bytes)
 		switch {
 		case err != nil:
 			note = fmt.Sprintf("device read probe failed: %v", err)
@@ -73,28 +56,12 @@ func probeFor(be lsgd.Backend, bytes int64, threads int) (read, device *float64,
 	return read, device, note
 }
 
-// softwareRenderers are substrings (lower case) of GL renderer names that
-// run on the CPU.
-var softwareRenderers = []string{"llvmpipe", "softpipe", "swiftshader", "swrast", "software rasterizer"}
-
-// IsSoftware reports whether a backend's device description names a
-// software GL renderer: its "GPU" figures measure the CPU.
-func IsSoftware(device string) bool {
-	d := strings.ToLower(device)
-	for _, s := range softwareRenderers {
-		if strings.Contains(d, s) {
-			return true
-		}
-	}
-	return false
-}
-
 // timing is the measured time of one full-batch gradient pass.
 type timing struct {
 	Wall     float64   // median wall-clock seconds per pass, synchronised
 	WallMin  float64   // fastest rep
 	WallMax  float64   // slowest rep
-	Timer    []float64 // device-timer seconds per pass (GradientTimer), nil if none
+	Timer    []float64 // device-timer seconds per pass (Caps.TimeGradient), nil if none
 	Batch    int       // passes per timed rep (tiny tables are timed in batches)
 	Reps     int
 	TimerErr error
@@ -129,10 +96,10 @@ func (t timing) seconds() (float64, string) {
 }
 
 // timerLabel names what a timing's seconds came from for a backend: a
-// software renderer's GradientTimer reports wall-clock time (llvmpipe's GL
+// software renderer's TimeGradient reports wall-clock time (llvmpipe's GL
 // timer does not cover compute work), so it is labelled as such.
 func timerLabel(label string, be lsgd.Backend) string {
-	if label == "gl-timer-query" && IsSoftware(be.Device()) {
+	if label == "gl-timer-query" && be.Caps().Software {
 		return "wall (software renderer)"
 	}
 	return label
@@ -141,10 +108,7 @@ func timerLabel(label string, be lsgd.Backend) string {
 // kernelName is the kernel variant a Data runs, when it says (the GPU's
 // "rows" or "tiled" gradient kernels).
 func kernelName(d lsgd.Data) string {
-	if k, ok := d.(interface{ Kernel() string }); ok {
-		return k.Kernel()
-	}
-	return ""
+	return d.Caps().Kernel
 }
 
 // minRep is the shortest rep worth timing with the wall clock: shorter
@@ -198,8 +162,8 @@ func timeGradient(d lsgd.Data, reps int) (timing, error) {
 		return timing{}, err
 	}
 	t := timing{Wall: median(ts), WallMin: slices.Min(ts), WallMax: slices.Max(ts), Batch: batch, Reps: reps, Other: other}
-	if gt, ok := d.(GradientTimer); ok {
-		dev, err := gt.TimeGradient(rows, reps)
+	if tg := d.Caps().TimeGradient; tg != nil {
+		dev, err := tg(rows, reps)
 		switch {
 		case err != nil:
 			t.TimerErr = err

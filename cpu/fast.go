@@ -42,6 +42,7 @@ func New(opt Options) *Fast {
 func (b *Fast) Name() string              { return "cpu" }
 func (b *Fast) Precision() lsgd.Precision { return b.opt.Precision }
 func (b *Fast) Close() error              { return nil }
+func (b *Fast) Caps() lsgd.Caps           { return hostCaps }
 
 // Device names the CPU, the thread count and the kernel in use.
 func (b *Fast) Device() string {

@@ -7,11 +7,11 @@ import (
 )
 
 var (
-	_ lsgd.Predictor = (*refData)(nil)
-	_ lsgd.Predictor = (*fastData)(nil)
+	_ lsgd.Data = (*refData)(nil)
+	_ lsgd.Data = (*fastData)(nil)
 )
 
-// Predict implements lsgd.Predictor: x_i·v + v_intercept over the feature
+// Predict implements lsgd.Data.Predict: x_i·v + v_intercept over the feature
 // columns, in float64, rows split across the workers.
 func (d *fastData) Predict(at lsgd.Slot, dst []float64) error {
 	t := d.t

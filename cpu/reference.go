@@ -20,6 +20,7 @@ func (Reference) Name() string              { return "cpu" }
 func (Reference) Device() string            { return "CPU float64 reference (1 thread)" }
 func (Reference) Precision() lsgd.Precision { return lsgd.F64 }
 func (Reference) Close() error              { return nil }
+func (Reference) Caps() lsgd.Caps           { return hostCaps }
 
 // Load copies t into float64 (or keeps t's storage when inPlace and t is
 // float64).
@@ -41,8 +42,13 @@ type refData struct {
 func (d *refData) Rows() int { return d.t.Rows }
 func (d *refData) Cols() int { return d.t.Cols }
 
-// Value returns the stored (standardized) value of row i, column j.
-func (d *refData) Value(i, j int) float64 { return d.t.F64[i*d.t.Stride+j] }
+// ReferenceValue returns the value of row i, column j as a table loaded on
+// the reference backend (NewReference) stores it now (standardized, once
+// Standardize ran), in float64. It panics when d is not from NewReference.
+func ReferenceValue(d lsgd.Data, i, j int) float64 {
+	r := d.(*refData)
+	return r.t.F64[i*r.t.Stride+j]
+}
 
 func (d *refData) row(i int) []float64 {
 	return d.t.F64[i*d.t.Stride : i*d.t.Stride+d.t.Cols]
@@ -128,7 +134,7 @@ func (d *refData) Gradient(at lsgd.Slot, rows lsgd.Rows) error {
 	return nil
 }
 
-// Predict implements lsgd.Predictor.
+// Predict implements lsgd.Data.Predict.
 func (d *refData) Predict(at lsgd.Slot, dst []float64) error {
 	if len(dst) != d.t.Rows {
 		return fmt.Errorf("cpu: predict wants %d outputs, got %d", d.t.Rows, len(dst))

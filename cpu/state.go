@@ -42,9 +42,12 @@ func checkRows(r lsgd.Rows, n int, order []int32) error {
 	return nil
 }
 
-// Synchronous implements lsgd.Synchronous: every kernel has finished when
-// it returns, so a Status readback is free.
-func (h *hostState) Synchronous() bool { return true }
+// Caps: every kernel has finished when it returns, so a Status readback is
+// free.
+func (h *hostState) Caps() lsgd.Caps { return hostCaps }
+
+// hostCaps are the capabilities of both CPU backends.
+var hostCaps = lsgd.Caps{Synchronous: true}
 
 func (h *hostState) Init(theta, mask, ridge []float64) error {
 	if err := checkLen(h.p, theta, mask, ridge); err != nil {

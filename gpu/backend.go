@@ -151,8 +151,14 @@ func (b *Backend) Precision() lsgd.Precision {
 	return lsgd.F32
 }
 
-// Caps returns the device's capabilities.
-func (b *Backend) Caps() Caps { return b.caps }
+// DeviceCaps returns the GL device's capabilities.
+func (b *Backend) DeviceCaps() Caps { return b.caps }
+
+// Caps implements lsgd.Backend.Caps: columns are stored centred, and the
+// device's read bandwidth can be probed.
+func (b *Backend) Caps() lsgd.Caps {
+	return lsgd.Caps{CenteredStorage: true, Software: b.caps.Software, ReadBandwidth: b.ReadBandwidth}
+}
 
 // Close destroys the context and every Data loaded on it.
 func (b *Backend) Close() error { return b.dev.Close() }

@@ -14,7 +14,7 @@ import (
 // (10⁹ bytes/s): a read-only pass over bytes of zeroed device memory
 // (split into storage-block-sized buffers), timed with GL_TIME_ELAPSED
 // after a warm-up, best of five (wall clock on a software renderer, see
-// timePasses). It implements compare.BandwidthProber.
+// timePasses). It is the backend's Caps.ReadBandwidth.
 func (b *Backend) ReadBandwidth(bytes int64) (float64, error) {
 	if bytes < 16 {
 		return 0, fmt.Errorf("gpu: bandwidth probe of %d bytes", bytes)

@@ -5,15 +5,33 @@ package gpu
 import (
 	"testing"
 
-	"github.com/lsgd/lsgd/compare"
+	"github.com/lsgd/lsgd"
 	"github.com/lsgd/lsgd/compare/backendtest"
 )
 
-// The timing hooks the comparison harness looks for.
 var (
-	_ compare.GradientTimer   = (*Data)(nil)
-	_ compare.BandwidthProber = (*Backend)(nil)
+	_ lsgd.Backend = (*Backend)(nil)
+	_ lsgd.Data    = (*Data)(nil)
 )
+
+// TestCaps checks the capabilities the comparison harness and Fit read:
+// centred storage, the device's read probe and timer, the kernel's name.
+func TestCaps(t *testing.T) {
+	b := newBackendOrSkip(t)
+	c := b.Caps()
+	if !c.CenteredStorage || c.ReadBandwidth == nil || c.Synchronous || c.Software != b.DeviceCaps().Software {
+		t.Errorf("backend caps %+v; want centred storage, a read probe, asynchronous, software = %v", c, b.DeviceCaps().Software)
+	}
+	d, err := b.Load(lsgd.FromRows([][]float64{{1, 2}, {3, 5}, {4, 4}}, []float64{1, 2, 3}), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Release()
+	dc := d.Caps()
+	if dc.Kernel == "" || dc.TimeGradient == nil || !dc.CenteredStorage {
+		t.Errorf("data caps %+v; want a kernel name, a device timer and centred storage", dc)
+	}
+}
 
 func TestConformance(t *testing.T) { backendtest.TestBackend(t, newBackendOrSkip(t)) }
 

@@ -694,8 +694,13 @@ func (d *Data) Release() error {
 	return err
 }
 
-// CenteredStorage implements lsgd.CenteredStorage: columns are stored minus
-// their float64 mean, so rounding to float32 costs u·|x − μ|, not u·|x|.
-func (d *Data) CenteredStorage() bool { return true }
+// Caps implements lsgd.Data.Caps: the backend's, with the kernel variant
+// and the device timer. Columns are stored minus their float64 mean, so
+// rounding to float32 costs u·|x − μ|, not u·|x|.
+func (d *Data) Caps() lsgd.Caps {
+	c := d.b.Caps()
+	c.Kernel, c.TimeGradient = d.Kernel(), d.TimeGradient
+	return c
+}
 
-var _ lsgd.CenteredStorage = (*Data)(nil)
+var _ lsgd.Data = (*Data)(nil)

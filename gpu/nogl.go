@@ -55,3 +55,4 @@ func (*Backend) Device() string                            { return "none" }
 func (*Backend) Precision() lsgd.Precision                 { return lsgd.F32 }
 func (*Backend) Load(*lsgd.Table, bool) (lsgd.Data, error) { return nil, errNoCgo }
 func (*Backend) Close() error                              { return nil }
+func (*Backend) Caps() lsgd.Caps                           { return lsgd.Caps{} }

@@ -30,7 +30,7 @@ var hostProbe = sync.OnceValue(func() float64 { return compare.HostReadGBps(0) }
 // passes are followed by one Status, inside the timed region, so an
 // asynchronous device is timed to completion. It also reports rows/s and,
 // where the read bandwidth of the table's memory can be probed (the host
-// for a CPU backend or a software renderer, BandwidthProber for a GPU),
+// for a CPU backend or a software renderer, Caps.ReadBandwidth for a GPU),
 // frac-bw: the pass's throughput over that bandwidth.
 func BenchmarkBackend(b *testing.B, be lsgd.Backend) {
 	prec := be.Precision()
@@ -78,10 +78,10 @@ func BenchmarkBackend(b *testing.B, be lsgd.Backend) {
 			sec := b.Elapsed().Seconds() / float64(b.N)
 			b.ReportMetric(float64(tab.Rows)/sec, "rows/s")
 			var bw float64
-			switch pr, ok := be.(compare.BandwidthProber); {
-			case ok:
-				bw, _ = pr.ReadBandwidth(compare.ProbeBytes)
-			case be.Name() == "cpu" || compare.IsSoftware(be.Device()):
+			switch caps := be.Caps(); {
+			case caps.ReadBandwidth != nil:
+				bw, _ = caps.ReadBandwidth(compare.ProbeBytes)
+			case be.Name() == "cpu" || caps.Software:
 				bw = hostProbe()
 			}
 			if bw > 0 {

@@ -282,7 +282,7 @@ func testGradient(t *testing.T, b lsgd.Backend) {
 					vv := make([]float64, len(v))
 					ref.Vector(at, vv)
 					tg, tl := gradTolerance(b, ref, vv, rows, order, tab.Cols, func(i, j int) float64 {
-						return stdValue(ref, tab, i, j)
+						return stdValue(ref, i, j)
 					})
 					cg := checker{t: t, name: name + " grad"}
 					gn := 0.0
@@ -307,13 +307,7 @@ func testGradient(t *testing.T, b lsgd.Backend) {
 
 // stdValue returns the reference's standardized value of row i, column j
 // (the reference keeps float64 so this is exact for tolerances).
-func stdValue(ref lsgd.Data, tab *lsgd.Table, i, j int) float64 {
-	type peeker interface{ Value(i, j int) float64 }
-	if p, ok := ref.(peeker); ok {
-		return p.Value(i, j)
-	}
-	return tab.At(i, j)
-}
+func stdValue(ref lsgd.Data, i, j int) float64 { return cpu.ReferenceValue(ref, i, j) }
 
 func testStep(t *testing.T, b lsgd.Backend) {
 	rng := rand.New(rand.NewPCG(3, 3))
@@ -417,8 +411,8 @@ func testStep(t *testing.T, b lsgd.Backend) {
 	}
 }
 
-// testPredict checks the optional lsgd.Predictor against the reference,
-// with outputs poisoned first.
+// testPredict checks Data.Predict against the reference, with outputs
+// poisoned first.
 func testPredict(t *testing.T, b lsgd.Backend) {
 	rng := rand.New(rand.NewPCG(6, 6))
 	u := b.Precision().UnitRoundoff()
@@ -426,17 +420,13 @@ func testPredict(t *testing.T, b lsgd.Backend) {
 		for _, f := range ConformanceFeatures {
 			tab := randomTable(rng, n, f, b.Precision())
 			d := load(t, b, tab)
-			p, ok := d.(lsgd.Predictor)
-			if !ok {
-				t.Skipf("%s does not implement lsgd.Predictor", b.Name())
-			}
 			ref := load(t, cpu.NewReference(), tab)
 			v, _, _ := gradSetup(t, rng, tab, d, ref)
 			got, want := poison(n), make([]float64, n)
-			if err := p.Predict(lsgd.Theta, got); err != nil {
+			if err := d.Predict(lsgd.Theta, got); err != nil {
 				t.Fatal(err)
 			}
-			if err := ref.(lsgd.Predictor).Predict(lsgd.Theta, want); err != nil {
+			if err := ref.Predict(lsgd.Theta, want); err != nil {
 				t.Fatal(err)
 			}
 			c := checker{t: t, name: tab.Source + " predict"}
@@ -444,7 +434,7 @@ func testPredict(t *testing.T, b lsgd.Backend) {
 				mag := math.Abs(v[tab.Cols])
 				for j := 0; j < tab.Cols; j++ {
 					if j != tab.Target {
-						mag += math.Abs(stdValue(ref, tab, i, j) * v[j])
+						mag += math.Abs(stdValue(ref, i, j) * v[j])
 					}
 				}
 				c.check(i, got[i], want[i], tolFactor(b.Precision())*u*mag+1e-300)
