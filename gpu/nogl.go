@@ -56,3 +56,7 @@ func (*Backend) Precision() lsgd.Precision                 { return lsgd.F32 }
 func (*Backend) Load(*lsgd.Table, bool) (lsgd.Data, error) { return nil, errNoCgo }
 func (*Backend) Close() error                              { return nil }
 func (*Backend) Caps() lsgd.Caps                           { return lsgd.Caps{} }
+func (*Backend) DeviceCaps() Caps                          { return Caps{} }
+
+// AutoChoice says that this build has no GPU to choose.
+func AutoChoice(Caps) (useGPU bool, reason string) { return false, errNoCgo.Error() }

@@ -33,17 +33,28 @@ func Probe() (Info, error) {
 	}
 	defer dev.Close()
 	info := Info{OK: true, Caps: dev.Caps()}
-	c := &info.Caps
-	switch {
-	case !c.FP64:
-		info.Auto, info.Reason = "cpu", fmt.Sprintf("%s has no double precision in shaders", c.Renderer)
+	useGPU, reason := AutoChoice(info.Caps)
+	info.Auto, info.Reason = "cpu", reason
+	if useGPU {
+		info.Auto = "gpu"
+	}
+	if !info.Caps.FP64 {
 		return info, fmt.Errorf("gpu: %s", info.Reason)
-	case c.Software:
-		info.Auto, info.Reason = "cpu", fmt.Sprintf("%s is a software renderer (no GPU)", c.Renderer)
-	default:
-		info.Auto, info.Reason = "gpu", fmt.Sprintf("%s, OpenGL %s, has compute shaders", c.Renderer, c.Version)
 	}
 	return info, nil
+}
+
+// AutoChoice says whether a device with capabilities c is worth using
+// when the caller lets lsgd choose, and why, in one line: only a hardware
+// renderer with double precision in its shaders is.
+func AutoChoice(c Caps) (useGPU bool, reason string) {
+	switch {
+	case !c.FP64:
+		return false, fmt.Sprintf("%s has no double precision in shaders", c.Renderer)
+	case c.Software:
+		return false, fmt.Sprintf("%s is a software renderer (no GPU)", c.Renderer)
+	}
+	return true, fmt.Sprintf("%s, OpenGL %s, has compute shaders", c.Renderer, c.Version)
 }
 
 // String describes the device in a few lines, for "lsgd devices".

@@ -1,71 +1,64 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/spf13/cobra"
 
 	"github.com/lsgd/lsgd"
-	"github.com/lsgd/lsgd/cpu"
+	"github.com/lsgd/lsgd/backend"
 )
 
-// Backend names as --backend spells them.
-const (
-	backendAuto = "auto"
-	backendCPU  = "cpu"
-	backendGPU  = "gpu"
-)
-
-// backendFlag returns the --backend flag value, default auto.
+// backendFlag returns the --backend flag value, default auto, listing
+// every kind the backend package knows.
 func backendFlag() *choice {
-	return &choice{v: backendAuto, opts: []string{backendAuto, backendCPU, backendGPU}}
+	opts := make([]string, len(backend.Kinds))
+	for i, k := range backend.Kinds {
+		opts[i] = string(k)
+	}
+	return &choice{v: string(backend.Auto), opts: opts}
 }
 
 // backendOptions are what a command asks of a backend.
 type backendOptions struct {
-	Kind         string         // auto, cpu or gpu
-	Precision    lsgd.Precision // used when PrecisionSet
-	PrecisionSet bool           // --precision given; otherwise f64 on the CPU, f32 on the GPU
-	Threads      int            // CPU worker goroutines (0: all cores)
+	Kind      string            // auto, cpu or gpu
+	Precision backend.Precision // Default: f64 on the CPU, f32 on the GPU
+	Threads   int               // CPU worker goroutines (0: all cores)
 }
 
-// openBackend picks the backend:
-//
-//   - cpu: the fast CPU path;
-//   - gpu: the GL device, or an error saying in one line why there is none;
-//   - auto: a hardware GL device when the probe finds one, otherwise the CPU
-//     with a one-line note on stderr saying why (a software renderer such
-//     as llvmpipe counts as no GPU).
+// openBackend opens the backend --backend names (backend.Open decides and
+// says why); with auto, a choice of the CPU is noted in one line on stderr.
 func (a *app) openBackend(cmd *cobra.Command, o backendOptions) (lsgd.Backend, error) {
-	switch o.Kind {
-	case backendCPU:
-		return a.cpuBackend(o), nil
-	case backendGPU:
-		b, err := openGPU(o)
-		if err != nil {
-			return nil, fmt.Errorf("--backend gpu: %w", err)
-		}
-		return b, nil
-	case backendAuto, "":
-		p := probeGPU()
-		if !p.Usable {
-			a.notef("note: using the CPU: %s", p.Why)
-			return a.cpuBackend(o), nil
-		}
-		b, err := openGPU(o)
-		if err != nil {
-			a.notef("note: using the CPU: the GPU (%s) failed to start: %v", p.Renderer, err)
-			return a.cpuBackend(o), nil
-		}
-		return b, nil
+	kind, err := backend.ParseKind(o.Kind)
+	if o.Kind == "" {
+		kind, err = backend.Auto, nil
 	}
-	return nil, usageErrorf(cmd, "--backend must be auto, cpu or gpu, got %q", o.Kind)
+	if err != nil {
+		return nil, usageErrorf(cmd, "--backend must be auto, cpu or gpu, got %q", o.Kind)
+	}
+	takeGLFWLog()
+	b, why, err := backend.Open(kind, o.Precision, backend.Options{Threads: o.Threads})
+	onCPU := err == nil && kind == backend.Auto && b.Name() != string(backend.GPU)
+	if msg := takeGLFWLog(); msg != "" && (err != nil || onCPU) {
+		// GLFW reported the real cause through its logger; the error
+		// that follows it is a consequence ("not initialized").
+		why, err = fmt.Sprintf("no OpenGL context (%s)", msg), nil
+		if !onCPU {
+			err = errors.New(why)
+		}
+	}
+	if err != nil {
+		return nil, fmt.Errorf("--backend %s: %w", kind, err)
+	}
+	if onCPU {
+		a.notef("note: using the CPU: %s", why)
+	}
+	return b, nil
 }
 
+// cpuBackend opens the CPU backend (the fallback after a GPU failure).
 func (a *app) cpuBackend(o backendOptions) lsgd.Backend {
-	p := lsgd.F64
-	if o.PrecisionSet {
-		p = o.Precision
-	}
-	return cpu.New(cpu.Options{Precision: p, Threads: o.Threads})
+	b, _, _ := backend.Open(backend.CPU, o.Precision, backend.Options{Threads: o.Threads})
+	return b
 }

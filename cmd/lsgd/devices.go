@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/lsgd/lsgd"
+	"github.com/lsgd/lsgd/backend"
 	"github.com/lsgd/lsgd/cpu"
 )
 
@@ -64,9 +65,9 @@ func (a *app) devices(asJSON bool) error {
 	if p.Err != nil {
 		out.GPU.Error = strings.TrimPrefix(p.Err.Error(), "gpu: ")
 	}
-	out.Auto, out.AutoReason = backendCPU, p.Why
+	out.Auto, out.AutoReason = string(backend.CPU), p.Why
 	if p.Usable {
-		out.Auto = backendGPU
+		out.Auto = string(backend.GPU)
 	}
 	if asJSON {
 		return writeJSON(a.stdout, out)

@@ -76,7 +76,7 @@ func (a *app) gen(cmd *cobra.Command, f *genFlags) error {
 	if err := nonNegative(cmd, "intercept", abs(f.intercept)); err != nil {
 		return usageErrorf(cmd, "--intercept must be finite, got %g", f.intercept)
 	}
-	prec, _, err := parsePrecision(cmd, f.precision)
+	prec, err := parsePrecision(cmd, f.precision)
 	if err != nil {
 		return err
 	}
@@ -89,7 +89,7 @@ func (a *app) gen(cmd *cobra.Command, f *genFlags) error {
 	}
 	ctx := cmd.Context()
 	t, truth, err := lsgd.Generate(lsgd.GenOptions{Rows: f.rows, Features: f.features, Noise: f.noise,
-		Cond: f.cond, Intercept: f.intercept, Seed: f.seed, Precision: prec})
+		Cond: f.cond, Intercept: f.intercept, Seed: f.seed, Precision: prec.Or(lsgd.F64)})
 	if err != nil {
 		return err
 	}

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/lsgd/lsgd"
+	"github.com/lsgd/lsgd/backend"
 	"github.com/lsgd/lsgd/gpu"
 )
 
@@ -71,7 +71,7 @@ func probeGPU() gpuProbe {
 		info.Reason = err.Error()
 	}
 	p := gpuProbe{
-		Usable:   err == nil && info.Auto == backendGPU,
+		Usable:   err == nil && info.Auto == string(backend.GPU),
 		OK:       info.OK,
 		Why:      strings.TrimPrefix(info.Reason, "gpu: "),
 		Renderer: info.Caps.Renderer,
@@ -82,17 +82,4 @@ func probeGPU() gpuProbe {
 		p.Why = strings.TrimPrefix(err.Error(), "gpu: ")
 	}
 	return p
-}
-
-// openGPU opens the GL backend: float32 storage unless --precision f64.
-func openGPU(o backendOptions) (lsgd.Backend, error) {
-	takeGLFWLog()
-	b, err := gpu.New(gpu.Options{F64: o.PrecisionSet && o.Precision == lsgd.F64})
-	if msg := takeGLFWLog(); err != nil && msg != "" {
-		return nil, fmt.Errorf("no OpenGL context (%s)", msg)
-	}
-	if err != nil {
-		return nil, err
-	}
-	return b, nil
 }

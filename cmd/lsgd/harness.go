@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/lsgd/lsgd"
+	"github.com/lsgd/lsgd/backend"
 	"github.com/lsgd/lsgd/compare"
 )
 
@@ -119,11 +120,11 @@ func (a *app) compare(cmd *cobra.Command, f *compareFlags) error {
 // gpuForCompare opens the GL device when there is one (a software renderer
 // too: compare checks correctness, not speed), or says why not.
 func (a *app) gpuForCompare() (lsgd.Backend, string) {
-	p := probeGPU()
-	if !p.OK || p.Err != nil {
-		return nil, p.Why
+	takeGLFWLog()
+	b, _, err := backend.Open(backend.GPU, backend.Default, backend.Options{})
+	if msg := takeGLFWLog(); err != nil && msg != "" {
+		return nil, fmt.Sprintf("no OpenGL context (%s)", msg)
 	}
-	b, err := openGPU(backendOptions{})
 	if err != nil {
 		return nil, strings.TrimPrefix(err.Error(), "gpu: ")
 	}
@@ -189,21 +190,21 @@ func (a *app) bench(cmd *cobra.Command, f *benchFlags) error {
 	if f.threads < 0 {
 		return usageErrorf(cmd, "--threads must be ≥ 0, got %d", f.threads)
 	}
-	prec, precSet, err := parsePrecision(cmd, f.precision)
+	prec, err := parsePrecision(cmd, f.precision)
 	if err != nil {
 		return err
 	}
-	if !precSet {
+	if prec == backend.Default {
 		// bench measures the float32 kernels unless told otherwise, on
 		// every backend, so CPU and GPU figures compare like with like.
-		prec, precSet = lsgd.F32, true
+		prec = backend.F32
 	}
 	if f.out != "" {
 		if err := checkOutputPath(cmd, "out", f.out+".json"); err != nil {
 			return err
 		}
 	}
-	b, err := a.openBackend(cmd, backendOptions{Kind: f.backend.v, Precision: prec, PrecisionSet: precSet, Threads: f.threads})
+	b, err := a.openBackend(cmd, backendOptions{Kind: f.backend.v, Precision: prec, Threads: f.threads})
 	if err != nil {
 		return err
 	}
@@ -267,9 +268,9 @@ Exit status 1 when a dataset fails.`,
 			if fi, err := os.Stat(args[0]); err != nil || !fi.IsDir() {
 				return usageErrorf(cmd, "%s: not a directory", args[0])
 			}
-			backends := []lsgd.Backend{a.cpuBackend(backendOptions{Precision: lsgd.F64, PrecisionSet: true, Threads: threads})}
+			backends := []lsgd.Backend{a.cpuBackend(backendOptions{Precision: backend.F64, Threads: threads})}
 			if withGPU {
-				g, err := openGPU(backendOptions{})
+				g, _, err := backend.Open(backend.GPU, backend.Default, backend.Options{})
 				if err != nil {
 					return fmt.Errorf("--gpu: %s", strings.TrimPrefix(err.Error(), "gpu: "))
 				}

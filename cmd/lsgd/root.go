@@ -10,7 +10,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
-	"github.com/lsgd/lsgd"
+	"github.com/lsgd/lsgd/backend"
 	"github.com/lsgd/lsgd/tableio"
 )
 
@@ -135,15 +135,15 @@ func nonNegative(cmd *cobra.Command, name string, v float64) error {
 }
 
 // parsePrecision parses --precision; "" means the backend's default.
-func parsePrecision(cmd *cobra.Command, s string) (p lsgd.Precision, set bool, err error) {
+func parsePrecision(cmd *cobra.Command, s string) (backend.Precision, error) {
 	if s == "" || s == "auto" {
-		return lsgd.F64, false, nil
+		return backend.Default, nil
 	}
-	p, err = tableio.ParsePrecision(s)
+	p, err := tableio.ParsePrecision(s)
 	if err != nil {
-		return p, false, usageErrorf(cmd, "--precision must be f64 or f32, got %q", s)
+		return backend.Default, usageErrorf(cmd, "--precision must be f64 or f32, got %q", s)
 	}
-	return p, true, nil
+	return backend.Of(p), nil
 }
 
 // floatOrAuto is a flag holding a positive number or "auto" (0).

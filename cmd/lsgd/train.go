@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/lsgd/lsgd"
+	"github.com/lsgd/lsgd/backend"
 )
 
 type trainFlags struct {
@@ -110,7 +111,7 @@ func (a *app) train(cmd *cobra.Command, f *trainFlags) error {
 	if err := nonNegative(cmd, "l2", f.l2); err != nil {
 		return err
 	}
-	prec, precSet, err := parsePrecision(cmd, f.precision)
+	prec, err := parsePrecision(cmd, f.precision)
 	if err != nil {
 		return err
 	}
@@ -125,7 +126,7 @@ func (a *app) train(cmd *cobra.Command, f *trainFlags) error {
 	}
 	ctx := cmd.Context()
 
-	b, err := a.openBackend(cmd, backendOptions{Kind: f.backend.v, Precision: prec, PrecisionSet: precSet, Threads: f.threads})
+	b, err := a.openBackend(cmd, backendOptions{Kind: f.backend.v, Precision: prec, Threads: f.threads})
 	if err != nil {
 		return err
 	}
@@ -169,14 +170,14 @@ func (a *app) train(cmd *cobra.Command, f *trainFlags) error {
 	}
 	res, fitErr := lsgd.Fit(ctx, b, t, o)
 	var div *lsgd.DivergedError
-	if fitErr != nil && f.backend.v == backendAuto && b.Name() == backendGPU &&
+	if fitErr != nil && f.backend.v == string(backend.Auto) && b.Name() == string(backend.GPU) &&
 		!errors.Is(fitErr, lsgd.ErrInput) && !errors.As(fitErr, &div) && ctx.Err() == nil {
 		// auto promised a working fit: a device failure (out of memory, a
 		// dispatch beyond its limits) falls back to the CPU. The GPU never
 		// writes to the table, so it is intact.
 		a.notef("note: using the CPU: the GPU failed: %v", fitErr)
 		b.Close()
-		b = a.cpuBackend(backendOptions{Precision: prec, PrecisionSet: precSet, Threads: f.threads})
+		b = a.cpuBackend(backendOptions{Precision: prec, Threads: f.threads})
 		res, fitErr = lsgd.Fit(ctx, b, t, o)
 	}
 	if bar != nil {
