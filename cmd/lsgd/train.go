@@ -158,14 +158,7 @@ func (a *app) train(cmd *cobra.Command, f *trainFlags) error {
 	}
 	var bar *progressBar
 	if isTerminal(a.stderr) {
-		tol := o.Tol
-		if tol == 0 {
-			tol = 1e-8
-			if b.Precision() == lsgd.F32 {
-				tol = 1e-5
-			}
-		}
-		bar = newProgressBar(a.stderr, tol)
+		bar = newProgressBar(a.stderr, o.Resolved(b.Precision(), t.Rows).Tol)
 		o.Progress = bar.update
 	}
 	res, fitErr := lsgd.Fit(ctx, b, t, o)

@@ -1,0 +1,175 @@
+package lsgd
+
+import (
+	"math"
+	"strings"
+)
+
+// Optimizer names a training method as the command line spells it.
+type Optimizer string
+
+// The optimizers. SGD is gradient descent on mini-batches of rows,
+// reshuffled every epoch.
+const (
+	OptGD       Optimizer = "gd"
+	OptMomentum Optimizer = "momentum"
+	OptNesterov Optimizer = "nesterov"
+	OptRMSprop  Optimizer = "rmsprop"
+	OptAdam     Optimizer = "adam"
+	OptSGD      Optimizer = "sgd"
+)
+
+// Optimizers lists every optimizer, the default first.
+var Optimizers = []Optimizer{OptNesterov, OptGD, OptMomentum, OptRMSprop, OptAdam, OptSGD}
+
+// DefaultOptimizer is Nesterov's method with step 1/L and adaptive restart:
+// the fewest passes over the data for least squares among the methods.
+const DefaultOptimizer = OptNesterov
+
+// ParseOptimizer checks an optimizer name.
+func ParseOptimizer(s string) (Optimizer, error) {
+	for _, o := range Optimizers {
+		if string(o) == strings.ToLower(s) {
+			return o, nil
+		}
+	}
+	names := make([]string, len(Optimizers))
+	for i, o := range Optimizers {
+		names[i] = string(o)
+	}
+	return "", inputErrorf("unknown optimizer %q (want one of %s)", s, strings.Join(names, ", "))
+}
+
+func (o Optimizer) method() Method {
+	switch o {
+	case OptMomentum:
+		return Momentum
+	case OptNesterov, "":
+		return Nesterov
+	case OptRMSprop:
+		return RMSprop
+	case OptAdam:
+		return Adam
+	}
+	return GD
+}
+
+// Options configure Fit. The zero value is the safe default: intercept on,
+// features standardized, Nesterov with step 1/L, tolerance and epochs from
+// the precision. Resolved fills in every default; Fit and the command both
+// use it, so a default is decided in one place.
+type Options struct {
+	Optimizer     Optimizer // "" means DefaultOptimizer
+	LR            float64   // step size on the standardized problem; 0 means auto (1/L, or 0.01 for RMSprop/Adam)
+	Epochs        int       // passes over the data at most; 0 means a default per optimizer
+	Batch         int       // rows per mini-batch; 0 means full batch (SGD: 512)
+	Tol           float64   // certified relative accuracy of the coefficients to stop at; 0 means 1e-8 (f64) or 1e-5 (f32)
+	L2            float64   // λ in MSE + λ‖θ‖² (θ on the original scale, intercept not penalized)
+	Seed          uint64    // shuffling seed for mini-batches
+	NoIntercept   bool      // fit y = x·θ (columns are scaled, not centred)
+	NoStandardize bool      // fit on the raw columns
+	Momentum      float64   // momentum β (default 0.9; Nesterov: the k/(k+3) schedule with restarts)
+	Beta1, Beta2  float64   // Adam's β₁, β₂ (defaults 0.9, 0.999); RMSprop's ρ is Beta2 (default 0.9)
+	Eps           float64   // RMSprop/Adam ε (default 1e-8)
+	CheckEvery    int       // full-batch iterations between readbacks; 0 means 10
+	InPlace       bool      // the backend may standardize the table's storage in place
+	Progress      func(Progress)
+}
+
+// Progress is reported at every check.
+type Progress struct {
+	Iteration int
+	Epoch     float64
+	MaxEpochs int
+	Loss      float64 // on the original scale
+	RelGrad   float64 // ‖g‖/‖g₀‖
+	Gap       float64 // certified relative distance to the optimum (estimate)
+}
+
+// check rejects options out of their ranges and unknown optimizers.
+func (o *Options) check() error {
+	if o.Optimizer != "" {
+		if _, err := ParseOptimizer(string(o.Optimizer)); err != nil {
+			return err
+		}
+	}
+	switch {
+	case o.LR < 0 || math.IsNaN(o.LR) || math.IsInf(o.LR, 0):
+		return inputErrorf("step size must be positive, got %g", o.LR)
+	case o.Epochs < 0:
+		return inputErrorf("epochs must be positive, got %d", o.Epochs)
+	case o.Batch < 0:
+		return inputErrorf("batch size must be positive, got %d", o.Batch)
+	case o.Tol < 0 || o.Tol >= 1 || math.IsNaN(o.Tol):
+		return inputErrorf("tolerance must be in (0, 1), got %g", o.Tol)
+	case o.L2 < 0 || math.IsNaN(o.L2) || math.IsInf(o.L2, 0):
+		return inputErrorf("L2 penalty must be ≥ 0, got %g", o.L2)
+	case o.Momentum < 0 || o.Momentum >= 1:
+		return inputErrorf("momentum must be in [0, 1), got %g", o.Momentum)
+	case o.Beta1 < 0 || o.Beta1 >= 1 || o.Beta2 < 0 || o.Beta2 >= 1:
+		return inputErrorf("beta1 and beta2 must be in [0, 1)")
+	case o.Eps < 0:
+		return inputErrorf("eps must be ≥ 0")
+	case o.CheckEvery < 0:
+		return inputErrorf("check interval must be positive")
+	}
+	return nil
+}
+
+// DefaultTol is the certified relative accuracy a fit in precision p stops
+// at when Options.Tol is 0: 1e-8 in float64, 1e-5 in float32. Fit raises it
+// to what the precision can certify on an ill-conditioned problem.
+func DefaultTol(p Precision) float64 {
+	if p == F32 {
+		return 1e-5
+	}
+	return 1e-8
+}
+
+// Resolved returns o with its defaults filled in for a fit of rows rows
+// stored in precision p: the optimizer (Nesterov), Tol (DefaultTol), the
+// mini-batch (512 rows for SGD; 0, full batch, when it would hold every
+// row), Epochs (5000 full-batch, 100 with mini-batches), CheckEvery (10),
+// Eps (1e-8), Beta1 (0.9), Beta2 (0.999; RMSprop's ρ 0.9) and Momentum's β
+// (0.9). LR stays 0 when it is: Fit estimates 1/L (0.01 for RMSprop and
+// Adam).
+func (o Options) Resolved(p Precision, rows int) Options {
+	if o.Optimizer == "" {
+		o.Optimizer = DefaultOptimizer
+	}
+	m := o.Optimizer.method()
+	if o.Tol == 0 {
+		o.Tol = DefaultTol(p)
+	}
+	if o.Optimizer == OptSGD && o.Batch == 0 {
+		o.Batch = 512
+	}
+	if o.Batch >= rows {
+		o.Batch = 0
+	}
+	if o.Epochs == 0 {
+		o.Epochs = 5000
+		if o.Batch > 0 {
+			o.Epochs = 100
+		}
+	}
+	if o.CheckEvery == 0 {
+		o.CheckEvery = 10
+	}
+	if o.Eps == 0 {
+		o.Eps = 1e-8
+	}
+	if o.Beta1 == 0 {
+		o.Beta1 = 0.9
+	}
+	if o.Beta2 == 0 {
+		o.Beta2 = 0.999
+		if m == RMSprop {
+			o.Beta2 = 0.9
+		}
+	}
+	if o.Momentum == 0 && m == Momentum {
+		o.Momentum = 0.9
+	}
+	return o
+}
