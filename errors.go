@@ -15,6 +15,29 @@ var ErrInput = tableio.ErrInput
 // option. Is(ErrInput) reports true.
 type InputError = tableio.InputError
 
+// Fix names a change of options that gets past an input error or a
+// warning (see tableio.Fix).
+type Fix = tableio.Fix
+
+// The fixes.
+const (
+	NoFix          = tableio.NoFix
+	FixFloat64     = tableio.FixFloat64     // store the data in float64, not float32
+	FixNoIntercept = tableio.FixNoIntercept // fit without an intercept
+)
+
+// constantColumn is the error for feature column j, constant at about
+// mean, beside an intercept it duplicates.
+func constantColumn(t *Table, j int, mean float64) error {
+	return &InputError{Msg: fmt.Sprintf("%s: column %q is constant (every row ≈ %.6g): it duplicates the intercept; drop it",
+		t.Label(), t.Name(j), mean), Fix: FixNoIntercept}
+}
+
+// zeroColumn is the error for feature column j when it is all zeros.
+func zeroColumn(t *Table, j int) error {
+	return inputErrorf("%s: column %q is all zeros: it carries no information; drop it", t.Label(), t.Name(j))
+}
+
 // inputErrorf returns an *InputError with a formatted message.
 func inputErrorf(format string, args ...any) error {
 	return &InputError{Msg: fmt.Sprintf(format, args...)}
@@ -49,7 +72,9 @@ func quoteAll(s []string) []string {
 	return q
 }
 
-// DivergedError reports that the loss became non-finite or grew.
+// DivergedError reports that the loss became non-finite or grew. The
+// remedy is the automatic step (Options.LR 0, 1/L) or a step below
+// StableLR, or, when StableLR is 0, a smaller step.
 type DivergedError struct {
 	Iteration int     // the check at which divergence was seen
 	Loss      float64 // the loss seen then (may be Inf or NaN)
@@ -63,9 +88,7 @@ func (e *DivergedError) Error() string {
 	msg := fmt.Sprintf("lsgd: %s diverged by iteration %d (loss went from %.4g to %.4g) with step size %.4g",
 		e.Method, e.Iteration, e.Loss0, e.Loss, e.LR)
 	if e.StableLR > 0 {
-		msg += fmt.Sprintf("; the largest stable step is about %.4g: use --lr auto (1/L) or --lr %.3g", e.StableLR, e.StableLR/2)
-	} else {
-		msg += "; use a smaller --lr"
+		msg += fmt.Sprintf("; the largest stable step is about %.4g", e.StableLR)
 	}
 	return msg
 }

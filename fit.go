@@ -38,14 +38,17 @@ type Result struct {
 	CoefBound      []float64 `json:"coef_bound"`
 	InterceptBound float64   `json:"intercept_bound"`
 
-	Backend     string    `json:"backend"`
-	Device      string    `json:"device"`
-	Precision   string    `json:"precision"`
-	Seconds     float64   `json:"seconds"`
-	Warnings    []string  `json:"warnings,omitempty"`
-	History     []float64 `json:"-"` // loss (original scale) at every check
-	HistoryIt   []int     `json:"-"` // iteration of each History entry
-	Intercepted bool      `json:"-"`
+	Backend   string   `json:"backend"`
+	Device    string   `json:"device"`
+	Precision string   `json:"precision"`
+	Seconds   float64  `json:"seconds"`
+	Warnings  []string `json:"warnings,omitempty"`
+	// Fixes maps the index of a warning in Warnings to the change of
+	// options that addresses it, for the caller to phrase.
+	Fixes       map[int]Fix `json:"-"`
+	History     []float64   `json:"-"` // loss (original scale) at every check
+	HistoryIt   []int       `json:"-"` // iteration of each History entry
+	Intercepted bool        `json:"-"`
 }
 
 // Fit trains a linear least-squares model on the table with backend b.
@@ -149,4 +152,11 @@ type fitter struct {
 	tgtScale    float64 // the target's spread about its mean (about zero without an intercept)
 	reason      string
 	res         *Result
+}
+
+func (r *Result) addFix(warning int, fix Fix) {
+	if r.Fixes == nil {
+		r.Fixes = map[int]Fix{}
+	}
+	r.Fixes[warning] = fix
 }

@@ -59,17 +59,16 @@ func (f *fitter) prepare() (theta, mask, ridge []float64, err error) {
 	}
 	res.Tol = f.opt.Tol
 	if res.Accuracy > f.opt.Tol || res.Accuracy > maxUsefulAccuracy {
-		hint := ""
-		if prec == F32 {
-			hint = "; use --precision f64"
-		}
 		why := fmt.Sprintf("cond ≈ %.2g", f.curv.Cond)
 		if amp > 2 {
 			why += fmt.Sprintf(" and float64 values rounded to float32 with offsets up to %.2g× their spread", amp-1)
 		}
+		if prec == F32 {
+			res.addFix(len(res.Warnings), FixFloat64)
+		}
 		res.Warnings = append(res.Warnings, fmt.Sprintf(
-			"%s arithmetic can only certify the coefficients to ≈ %.2g relative here (%s)%s",
-			prec, res.Accuracy, why, hint))
+			"%s arithmetic can only certify the coefficients to ≈ %.2g relative here (%s)",
+			prec, res.Accuracy, why))
 	}
 
 	return theta, mask, ridge, nil
@@ -91,11 +90,10 @@ func (f *fitter) standardization(mean, scale []float64) error {
 		if j != t.Target && constant {
 			if f.opt.NoIntercept {
 				if scale[j] == 0 {
-					return inputErrorf("%s: column %q is all zeros: it carries no information; drop it", t.Label(), t.Name(j))
+					return zeroColumn(t, j)
 				}
 			} else {
-				return inputErrorf("%s: column %q is constant (every row ≈ %.6g): it duplicates the intercept; drop it or use --no-intercept",
-					t.Label(), t.Name(j), mean[j])
+				return constantColumn(t, j, mean[j])
 			}
 		}
 		f.shift[j], f.mul[j] = 0, 1

@@ -73,12 +73,11 @@ func Solve(t *Table, opt SolveOptions) (*Solution, error) {
 		if scale[j] == 0 || scale[j] <= 16*F64.UnitRoundoff()*math.Abs(mean[j]) {
 			if opt.NoIntercept {
 				if scale[j] == 0 {
-					return nil, inputErrorf("%s: column %q is all zeros: it carries no information; drop it", t.Label(), t.Name(j))
+					return nil, zeroColumn(t, j)
 				}
 				continue
 			}
-			return nil, inputErrorf("%s: column %q is constant (every row ≈ %.6g): it duplicates the intercept; drop it or use --no-intercept",
-				t.Label(), t.Name(j), mean[j])
+			return nil, constantColumn(t, j, mean[j])
 		}
 	}
 	mul := make([]float64, cols)

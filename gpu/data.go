@@ -9,6 +9,7 @@ import (
 
 	"github.com/lsgd/lsgd"
 	"github.com/lsgd/lsgd/gpu/internal/gldev"
+	"github.com/lsgd/lsgd/tableio"
 )
 
 // Data is a table resident on the GPU with the optimizer's state. It
@@ -205,8 +206,7 @@ func (d *Data) upload(t *lsgd.Table) error {
 					}
 					s32[i*w+j] = float32(e)
 					if math.IsInf(float64(s32[i*w+j]), 0) && !math.IsInf(v, 0) {
-						return &lsgd.InputError{Msg: fmt.Sprintf("%s: column %q (%d): %g overflows float32 (|x| > 3.4e38); use --precision f64",
-							t.Where(row), t.Name(j), j+1, v)}
+						return tableio.Float32Overflow(t.Where(row), t.Name(j), j, v)
 					}
 				}
 			}

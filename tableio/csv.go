@@ -483,7 +483,7 @@ func (c *csvLines) cellError(names []string, j int, b []byte, quoted bool, st cs
 	at := fmt.Sprintf("%s:%d: %s", c.name, c.line, ioColumn(names, j))
 	if st == csvRange {
 		if bits == 32 {
-			return inputErrorf("%s: %s overflows float32 (largest magnitude %g): use --precision f64", at, s, math.MaxFloat32)
+			return &InputError{Msg: fmt.Sprintf("%s: %s overflows float32 (largest magnitude %g)", at, s, math.MaxFloat32), Fix: FixFloat64}
 		}
 		return inputErrorf("%s: %s overflows float64 (largest magnitude %g)", at, s, math.MaxFloat64)
 	}

@@ -136,7 +136,7 @@ var csvErrorCases = []struct {
 	{"semicolons", "a;b\n1;2\n", ReadOptions{}, []string{"data.csv:1: header has 1 column", "semicolons"}},
 	{"blank inside", "a,b\n1,2\n\n3,4\n", ReadOptions{}, []string{"data.csv:3: blank line inside the data (line 4 has more rows)"}},
 	{"blanks inside", "a,b\n1,2\n\n \n3,4\n", ReadOptions{}, []string{"data.csv:3: blank line inside the data (line 5 has more rows)"}},
-	{"f32 overflow", "a,b\n1,2\n3,-1e39\n", ReadOptions{Precision: F32}, []string{`data.csv:3: column "b" (2): -1e39 overflows float32`, "--precision f64"}},
+	{"f32 overflow", "a,b\n1,2\n3,-1e39\n", ReadOptions{Precision: F32}, []string{`data.csv:3: column "b" (2): -1e39 overflows float32`, "largest magnitude"}},
 	{"f32 overflow just above", "a,b\n3.40282357e38,1\n", ReadOptions{Precision: F32}, []string{`data.csv:2: column "a" (1): 3.40282357e38 overflows float32`}},
 	{"f64 overflow", "a,b\n1e309,1\n", ReadOptions{}, []string{`data.csv:2: column "a" (1): 1e309 overflows float64`}},
 	{"f64 overflow digits", "a,b\n1," + strings.Repeat("9", 400) + "\n", ReadOptions{}, []string{`data.csv:2: column "b" (2)`, "overflows float64"}},
@@ -177,6 +177,7 @@ func TestReadCSVErrors(t *testing.T) {
 				if !errors.Is(err, ErrInput) {
 					t.Errorf("%s: error %q is not an input error", tc.name, err)
 				}
+				checkFix(t, tc.name, err)
 			})
 		}
 	}
@@ -415,5 +416,20 @@ func TestCSVParseFloat(t *testing.T) {
 		if _, st := csvParseFloat([]byte(s), 64); st != csvBad {
 			t.Errorf("%q: status %d; want rejected", s, st)
 		}
+	}
+}
+
+// checkFix checks that an error names float64 storage as its fix exactly
+// when it is a float32 overflow (the case names say "f32 overflow").
+func checkFix(t *testing.T, name string, err error) {
+	t.Helper()
+	var ie *InputError
+	errors.As(err, &ie)
+	want := NoFix
+	if strings.Contains(name, "f32 overflow") {
+		want = FixFloat64
+	}
+	if ie == nil || ie.Fix != want {
+		t.Errorf("%s: error %q: fix %v; want %v", name, err, ie, want)
 	}
 }

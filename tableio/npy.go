@@ -392,8 +392,8 @@ func npyConvert[T float32 | float64](r io.Reader, dst []T, t *Table) error {
 				f := float32(v)
 				if math.IsInf(float64(f), 0) && !math.IsInf(v, 0) {
 					row, col := (k+i)/t.Cols, (k+i)%t.Cols
-					return inputErrorf("%s: row %d, %s: %g overflows float32 (largest magnitude %g): use --precision f64",
-						t.Source, row+1, ioColumn(t.Names, col), v, math.MaxFloat32)
+					return &InputError{Msg: fmt.Sprintf("%s: row %d, %s: %g overflows float32 (largest magnitude %g)",
+						t.Source, row+1, ioColumn(t.Names, col), v, math.MaxFloat32), Fix: FixFloat64}
 				}
 				d32[k+i] = f
 			}

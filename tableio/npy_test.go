@@ -144,7 +144,7 @@ var npyErrorCases = []struct {
 	{"inf f4 into f64", npyFile(1, "{'descr': '<f4', 'fortran_order': False, 'shape': (1, 2), }", f32Bytes(1, float32(math.Inf(1)))), ReadOptions{},
 		`row 1, column "y" (2): an infinite value (+Inf)`},
 	{"f32 overflow", npyFile(1, "{'descr': '<f8', 'fortran_order': False, 'shape': (2, 2), }", f64Bytes(1, 2, -1e39, 4)), ReadOptions{Precision: F32},
-		`x.npy: row 2, column "x1" (1): -1e+39 overflows float32 (largest magnitude 3.4028234663852886e+38): use --precision f64`},
+		`x.npy: row 2, column "x1" (1): -1e+39 overflows float32 (largest magnitude 3.4028234663852886e+38)`},
 	{"unknown target", npyFile(1, "{'descr': '<f8', 'fortran_order': False, 'shape': (1, 2), }", f64Bytes(1, 2)), ReadOptions{Target: "x2"},
 		`x.npy: no column named "x2" for the target (columns: "x1", "y")`},
 	{"target out of range", npyFile(1, "{'descr': '<f8', 'fortran_order': False, 'shape': (1, 2), }", f64Bytes(1, 2)), ReadOptions{Target: "3"},
@@ -187,6 +187,7 @@ func TestReadNPYErrors(t *testing.T) {
 		if !errors.Is(err, ErrInput) {
 			t.Errorf("%s: %q is not an input error", tc.name, err)
 		}
+		checkFix(t, tc.name, err)
 	}
 }
 

@@ -263,8 +263,7 @@ func (t *Table) CheckFloat32() error {
 		row := t.F64[i*t.Stride : i*t.Stride+t.Cols]
 		for j, v := range row {
 			if math.Abs(v) > math.MaxFloat32 {
-				return inputErrorf("%s: column %q (%d): %g overflows float32 (|x| > 3.4e38); use --precision f64",
-					t.Where(i), t.Name(j), j+1, v)
+				return Float32Overflow(t.Where(i), t.Name(j), j, v)
 			}
 		}
 	}

@@ -453,7 +453,7 @@ func TestBadInput(t *testing.T) {
 		{"digit separator", "us.csv", []byte("x1,y\n1,2\n1_000,3\n2,4\n"), nil, []string{"us.csv:3", `"x1"`, "1_000"}, false},
 		{"hex float", "hex.csv", []byte("x1,y\n1,2\n0x1p3,3\n2,4\n"), nil, []string{"hex.csv:3", `"x1"`, "0x1p3"}, false},
 		{"float32 overflow", "big.csv", []byte("x1,y\n1,2\n1e39,3\n2,4\n"), []string{"--precision", "f32"},
-			[]string{"big.csv:3", `"x1"`, "float32"}, false},
+			[]string{"big.csv:3", `"x1"`, "float32", "use --precision f64"}, false},
 		{"ragged", "ragged.csv", []byte("x1,x2,y\n1,2,3\n4,5\n6,7,8\n"), nil, []string{"ragged.csv:3", "2 fields", "3 columns"}, false},
 		{"empty", "empty.csv", []byte(""), nil, []string{"empty.csv", "empty"}, false},
 		{"header only", "header.csv", []byte("x1,y\n"), nil, []string{"header.csv", "no data rows"}, false},
@@ -467,7 +467,7 @@ func TestBadInput(t *testing.T) {
 			nil, []string{"trunc.npy"}, false},
 		{"wrong dtype npy", "int.npy", npyFile("{'descr': '<i4', 'fortran_order': False, 'shape': (2, 2), }", make([]byte, 16)),
 			nil, []string{"int.npy", "<i4"}, false},
-		{"constant column", "const.csv", []byte("x1,x2,y\n1,5,1\n2,5,2\n3,5,4\n"), nil, []string{"const.csv", `"x2"`, "constant"}, false},
+		{"constant column", "const.csv", []byte("x1,x2,y\n1,5,1\n2,5,2\n3,5,4\n"), nil, []string{"const.csv", `"x2"`, "constant", "or use --no-intercept"}, false},
 		{"fewer rows than features", "few.csv", []byte("x1,x2,x3,y\n1,2,3,4\n5,6,7,9\n"), nil, []string{"few.csv", "2 rows"}, false},
 		{"unknown flag", "ok.csv", []byte("x1,y\n1,2\n2,3\n3,5\n"), []string{"--bogus"}, []string{"--bogus"}, true},
 		{"negative lr", "ok.csv", []byte("x1,y\n1,2\n2,3\n3,5\n"), []string{"--lr", "-1"}, []string{"--lr", "-1"}, true},
@@ -608,6 +608,9 @@ func TestDivergence(t *testing.T) {
 	m := regexp.MustCompile(`stable step is about ([0-9.eE+-]+)`).FindStringSubmatch(r.stderr)
 	if m == nil {
 		t.Fatalf("message does not name the stable step size:\n%s", r)
+	}
+	if !strings.Contains(r.stderr, "use --lr auto (1/L) or --lr ") {
+		t.Errorf("message does not name the flags that fix it:\n%s", r)
 	}
 	got, err := strconv.ParseFloat(m[1], 64)
 	if err != nil {

@@ -92,5 +92,43 @@ func errorMessage(err error) string {
 	if msg == "" {
 		return ""
 	}
-	return "lsgd: " + msg
+	return "lsgd: " + msg + flagHint(err)
+}
+
+// flagHint phrases, in the command's flags, the remedy a library error
+// names by type.
+func flagHint(err error) string {
+	var (
+		ie  *lsgd.InputError
+		div *lsgd.DivergedError
+	)
+	switch {
+	case errors.As(err, &ie):
+		return fixHint(ie.Fix)
+	case errors.As(err, &div) && div.StableLR > 0:
+		return fmt.Sprintf(": use --lr auto (1/L) or --lr %.3g", div.StableLR/2)
+	case errors.As(err, &div):
+		return "; use a smaller --lr"
+	}
+	return ""
+}
+
+// fixHint is the flag that makes a lsgd.Fix.
+func fixHint(f lsgd.Fix) string {
+	switch f {
+	case lsgd.FixFloat64:
+		return "; use --precision f64"
+	case lsgd.FixNoIntercept:
+		return " or use --no-intercept"
+	}
+	return ""
+}
+
+// hintWarnings appends to a fit's warnings the flags that address them.
+func hintWarnings(res *lsgd.Result) {
+	for i, f := range res.Fixes {
+		if i < len(res.Warnings) {
+			res.Warnings[i] += fixHint(f)
+		}
+	}
 }

@@ -177,6 +177,9 @@ func (a *app) train(cmd *cobra.Command, f *trainFlags) error {
 		bar.clear()
 	}
 	if res != nil {
+		hintWarnings(res)
+	}
+	if res != nil {
 		for _, w := range res.Warnings {
 			a.notef("warning: %s", w)
 		}
