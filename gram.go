@@ -4,6 +4,7 @@ import (
 	"math"
 	"sort"
 
+	"github.com/lsgd/lsgd/internal/par"
 	"gonum.org/v1/gonum/mat"
 )
 
@@ -50,7 +51,7 @@ func estimateCurvature(t *Table, shift, mul, mask, ridge []float64) Curvature {
 	const block = 2048
 	nb := (s + block - 1) / block
 	parts := make([][]float64, nb)
-	parallelFor(nb, func(b int) {
+	par.For(nb, 0, func(_, b int) {
 		G := make([]float64, q*q)
 		row := make([]float64, p)
 		z := make([]float64, q)

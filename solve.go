@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/lsgd/lsgd/internal/par"
 	"gonum.org/v1/gonum/blas/blas64"
 	"gonum.org/v1/gonum/mat"
 )
@@ -96,7 +97,7 @@ func Solve(t *Table, opt SolveOptions) (*Solution, error) {
 	}
 	Z := make([]float64, (n+extra)*q)
 	z := make([]float64, n+extra)
-	parallelFor((n+tsqrBlockRows-1)/tsqrBlockRows, func(k int) {
+	par.For((n+tsqrBlockRows-1)/tsqrBlockRows, 0, func(_, k int) {
 		for i := k * tsqrBlockRows; i < min((k+1)*tsqrBlockRows, n); i++ {
 			row := Z[i*q : (i+1)*q]
 			for a, j := range feats {
@@ -180,7 +181,7 @@ func Solve(t *Table, opt SolveOptions) (*Solution, error) {
 	dcoef := make([]float64, d)
 	r := make([]float64, n+extra)
 	for iter := 0; iter < 2; iter++ {
-		parallelFor((n+tsqrBlockRows-1)/tsqrBlockRows, func(k int) {
+		par.For((n+tsqrBlockRows-1)/tsqrBlockRows, 0, func(_, k int) {
 			xs := make([]float64, d+2)
 			cs := make([]float64, d+2)
 			for a := range feats {

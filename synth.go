@@ -4,11 +4,10 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
-	"runtime"
-	"sync"
 
 	"gonum.org/v1/gonum/mat"
 
+	"github.com/lsgd/lsgd/internal/par"
 	"github.com/lsgd/lsgd/tableio"
 )
 
@@ -109,47 +108,38 @@ func Generate(o GenOptions) (*Table, *Truth, error) {
 	t := tableio.NewTable(o.Rows, d+1, o.Precision)
 	tr.Features = t.FeatureNames()
 	nchunks := (o.Rows + genChunk - 1) / genChunk
-	var wg sync.WaitGroup
-	next := make(chan int, nchunks)
-	for k := 0; k < nchunks; k++ {
-		next <- k
+	nw := par.Workers(nchunks, 0)
+	zs, xs := make([][]float64, nw), make([][]float64, nw)
+	for w := range nw {
+		zs[w], xs[w] = make([]float64, d), make([]float64, d)
 	}
-	close(next)
-	for w := 0; w < runtime.GOMAXPROCS(0); w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			z := make([]float64, d)
-			x := make([]float64, d)
-			for k := range next {
-				r := rand.New(rand.NewPCG(o.Seed, uint64(k)+1))
-				for i := k * genChunk; i < min((k+1)*genChunk, o.Rows); i++ {
-					for j := range z {
-						z[j] = r.NormFloat64()
-					}
-					clear(x)
-					for a := 0; a < d; a++ {
-						za := z[a]
-						row := A[a*d : a*d+d]
-						for j := range x {
-							x[j] += za * row[j]
-						}
-					}
-					y := o.Intercept + o.Noise*r.NormFloat64()
-					for j := range x {
-						v := x[j]*scale[j] + offset[j]
-						if o.Precision == F32 {
-							v = float64(float32(v))
-						}
-						t.Set(i, j, v)
-						y += tr.Coef[j] * v
-					}
-					t.Set(i, d, y)
+	par.For(nchunks, 0, func(w, k int) {
+		z, x := zs[w], xs[w]
+		r := rand.New(rand.NewPCG(o.Seed, uint64(k)+1))
+		for i := k * genChunk; i < min((k+1)*genChunk, o.Rows); i++ {
+			for j := range z {
+				z[j] = r.NormFloat64()
+			}
+			clear(x)
+			for a := 0; a < d; a++ {
+				za := z[a]
+				row := A[a*d : a*d+d]
+				for j := range x {
+					x[j] += za * row[j]
 				}
 			}
-		}()
-	}
-	wg.Wait()
+			y := o.Intercept + o.Noise*r.NormFloat64()
+			for j := range x {
+				v := x[j]*scale[j] + offset[j]
+				if o.Precision == F32 {
+					v = float64(float32(v))
+				}
+				t.Set(i, j, v)
+				y += tr.Coef[j] * v
+			}
+			t.Set(i, d, y)
+		}
+	})
 	t.Source = fmt.Sprintf("synthetic %d×%d (cond %g, seed %d)", o.Rows, d, cond, o.Seed)
 	return t, tr, nil
 }

@@ -1,9 +1,7 @@
 package lsgd
 
 import (
-	"runtime"
-	"sync"
-
+	"github.com/lsgd/lsgd/internal/par"
 	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/blas/blas64"
 	"gonum.org/v1/gonum/lapack/lapack64"
@@ -46,7 +44,7 @@ func newTSQR(a blas64.General) *tsqr {
 	}
 	f.taus = make([][]float64, len(f.blocks))
 	f.top = blas64.General{Rows: len(f.blocks) * q, Cols: q, Stride: q, Data: make([]float64, len(f.blocks)*q*q)}
-	parallelFor(len(f.blocks), func(k int) {
+	par.For(len(f.blocks), 0, func(_, k int) {
 		b := f.block(k)
 		tau := make([]float64, q)
 		work := make([]float64, 1)
@@ -89,7 +87,7 @@ func (f *tsqr) R() []float64 {
 func (f *tsqr) QTv(v []float64) []float64 {
 	q := f.q
 	stack := make([]float64, len(f.blocks)*q)
-	parallelFor(len(f.blocks), func(k int) {
+	par.For(len(f.blocks), 0, func(_, k int) {
 		lo, hi := f.blocks[k][0], f.blocks[k][1]
 		c := blas64.General{Rows: hi - lo, Cols: 1, Stride: 1, Data: append([]float64(nil), v[lo:hi]...)}
 		work := make([]float64, 1)
@@ -111,25 +109,4 @@ func (f *tsqr) solveR(b []float64) {
 	q := f.q
 	lapack64.Trtrs(blas.NoTrans, blas64.Triangular{Uplo: blas.Upper, Diag: blas.NonUnit, N: q, Stride: q, Data: f.top.Data},
 		blas64.General{Rows: q, Cols: 1, Stride: 1, Data: b})
-}
-
-// parallelFor runs fn(0…n−1) on GOMAXPROCS goroutines.
-func parallelFor(n int, fn func(k int)) {
-	w := min(runtime.GOMAXPROCS(0), n)
-	var wg sync.WaitGroup
-	next := make(chan int, n)
-	for k := 0; k < n; k++ {
-		next <- k
-	}
-	close(next)
-	for i := 0; i < w; i++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for k := range next {
-				fn(k)
-			}
-		}()
-	}
-	wg.Wait()
 }

@@ -18,6 +18,7 @@ import (
 
 	"github.com/lsgd/lsgd"
 	"github.com/lsgd/lsgd/cpu"
+	"github.com/lsgd/lsgd/internal/par"
 	"github.com/lsgd/lsgd/tableio"
 )
 
@@ -237,7 +238,7 @@ func BenchTable(rows, features int, p lsgd.Precision) *lsgd.Table {
 	t.Source = fmt.Sprintf("bench %d×%d %s", rows, features, p)
 	n := rows * (features + 1)
 	const chunk = 1 << 16
-	parallelFor((n+chunk-1)/chunk, 0, func(c int) {
+	par.For((n+chunk-1)/chunk, 0, func(_, c int) {
 		s := uint64(c)*0x9e3779b97f4a7c15 + 0x6c736764
 		for i := c * chunk; i < min((c+1)*chunk, n); i++ {
 			s += 0x9e3779b97f4a7c15

@@ -3,13 +3,13 @@ package compare
 import (
 	"math"
 	"runtime"
-	"sync"
 
 	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/blas/blas64"
 	"gonum.org/v1/gonum/mat"
 
 	"github.com/lsgd/lsgd"
+	"github.com/lsgd/lsgd/internal/par"
 )
 
 // Rounding-error model of the agreement checks.
@@ -221,44 +221,28 @@ func (s *stdTable) spectrum() (L, mu float64) {
 	q := len(s.free)
 	const block = 2048
 	nch := (s.n + block - 1) / block
-	grams := make([][]float64, 0, s.threads)
-	var next sync.Mutex
-	k := 0
-	var wg sync.WaitGroup
-	for w := 0; w < s.threads; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			G := make([]float64, q*q)
-			Z := make([]float64, block*q)
-			z, mz := make([]float64, s.p), make([]float64, s.p)
-			for {
-				next.Lock()
-				c := k
-				k++
-				next.Unlock()
-				if c >= nch {
-					break
-				}
-				lo, hi := c*block, min((c+1)*block, s.n)
-				for i := lo; i < hi; i++ {
-					s.row(i, z, mz)
-					zr := Z[(i-lo)*q : (i-lo+1)*q]
-					for a, j := range s.free {
-						zr[a] = z[j]
-					}
-				}
-				rows := hi - lo
-				blas64.Syrk(blas.Trans, 1,
-					blas64.General{Rows: rows, Cols: q, Stride: q, Data: Z[:rows*q]}, 1,
-					blas64.Symmetric{Uplo: blas.Upper, N: q, Stride: q, Data: G})
-			}
-			next.Lock()
-			grams = append(grams, G)
-			next.Unlock()
-		}()
+	nw := par.Workers(nch, s.threads)
+	grams := make([][]float64, nw)
+	scratch := make([]struct{ Z, z, mz []float64 }, nw)
+	for w := range nw {
+		grams[w] = make([]float64, q*q)
+		scratch[w].Z, scratch[w].z, scratch[w].mz = make([]float64, block*q), make([]float64, s.p), make([]float64, s.p)
 	}
-	wg.Wait()
+	par.For(nch, s.threads, func(w, c int) {
+		G, Z, z, mz := grams[w], scratch[w].Z, scratch[w].z, scratch[w].mz
+		lo, hi := c*block, min((c+1)*block, s.n)
+		for i := lo; i < hi; i++ {
+			s.row(i, z, mz)
+			zr := Z[(i-lo)*q : (i-lo+1)*q]
+			for a, j := range s.free {
+				zr[a] = z[j]
+			}
+		}
+		rows := hi - lo
+		blas64.Syrk(blas.Trans, 1,
+			blas64.General{Rows: rows, Cols: q, Stride: q, Data: Z[:rows*q]}, 1,
+			blas64.Symmetric{Uplo: blas.Upper, N: q, Stride: q, Data: G})
+	})
 	H := mat.NewSymDense(q, nil)
 	for _, G := range grams {
 		for a := 0; a < q; a++ {
@@ -275,35 +259,7 @@ func (s *stdTable) spectrum() (L, mu float64) {
 	return vals[q-1], vals[0]
 }
 
-func (s *stdTable) parallel(n int, fn func(k int)) { parallelFor(n, s.threads, fn) }
-
-// parallelFor runs fn(0…n−1) on up to threads goroutines (0: GOMAXPROCS),
-// handing the indices out in order.
-func parallelFor(n, threads int, fn func(k int)) {
-	if threads <= 0 {
-		threads = runtime.GOMAXPROCS(0)
-	}
-	var mu sync.Mutex
-	k := 0
-	var wg sync.WaitGroup
-	for w := 0; w < min(threads, n); w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				mu.Lock()
-				c := k
-				k++
-				mu.Unlock()
-				if c >= n {
-					return
-				}
-				fn(c)
-			}
-		}()
-	}
-	wg.Wait()
-}
+func (s *stdTable) parallel(n int, fn func(k int)) { par.For(n, s.threads, func(_, k int) { fn(k) }) }
 
 // toStd maps a model on the original scale (coefficients of the feature
 // columns in order, intercept) to the table-space vector of the

@@ -3,11 +3,11 @@ package cpu
 import (
 	"runtime"
 	"slices"
-	"sync"
 	"time"
 	"unsafe"
 
 	"github.com/lsgd/lsgd"
+	"github.com/lsgd/lsgd/internal/par"
 )
 
 // ReadBandwidth measures how fast threads goroutines (0: GOMAXPROCS) can
@@ -87,16 +87,10 @@ func readPass(buf []float32, threads, streams int) {
 	}
 	part := (len(buf)/threads + 63) &^ 63
 	sums := make([]float32, threads)
-	var wg sync.WaitGroup
-	for k := 0; k < threads; k++ {
+	par.For(threads, threads, func(_, k int) {
 		lo, hi := min(k*part, len(buf)), min((k+1)*part, len(buf))
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			sums[k] = sum(buf[lo:hi])
-		}()
-	}
-	wg.Wait()
+		sums[k] = sum(buf[lo:hi])
+	})
 	for _, s := range sums {
 		readSink += s
 	}
@@ -107,18 +101,12 @@ func parallelFill(buf []float32, threads int) {
 		threads = runtime.GOMAXPROCS(0)
 	}
 	part := (len(buf) + threads - 1) / threads
-	var wg sync.WaitGroup
-	for k := 0; k < threads; k++ {
+	par.For(threads, threads, func(_, k int) {
 		lo, hi := min(k*part, len(buf)), min((k+1)*part, len(buf))
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := lo; i < hi; i++ {
-				buf[i] = float32(i & 1023)
-			}
-		}()
-	}
-	wg.Wait()
+		for i := lo; i < hi; i++ {
+			buf[i] = float32(i & 1023)
+		}
+	})
 }
 
 // readSumPortable32 is the portable read kernel: eight independent sums so

@@ -3,10 +3,9 @@ package cpu
 import (
 	"fmt"
 	"runtime"
-	"sync"
-	"sync/atomic"
 
 	"github.com/lsgd/lsgd"
+	"github.com/lsgd/lsgd/internal/par"
 )
 
 // ChunkRows is the number of rows whose partial sums are kept apart before
@@ -114,29 +113,7 @@ func (d *fastData) Cols() int { return d.t.Cols }
 // chunks out dynamically. fn must write only to chunk-indexed or
 // worker-indexed storage.
 func (d *fastData) parallel(n int, fn func(w *worker, chunk int)) {
-	nw := min(len(d.workers), n)
-	if nw <= 1 {
-		for c := 0; c < n; c++ {
-			fn(&d.workers[0], c)
-		}
-		return
-	}
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	wg.Add(nw)
-	for w := 0; w < nw; w++ {
-		go func(wk *worker) {
-			defer wg.Done()
-			for {
-				c := int(next.Add(1) - 1)
-				if c >= n {
-					return
-				}
-				fn(wk, c)
-			}
-		}(&d.workers[w])
-	}
-	wg.Wait()
+	par.For(n, len(d.workers), func(w, c int) { fn(&d.workers[w], c) })
 }
 
 func (d *fastData) Standardize(shift, mul []float64) error {
