@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"context"
 	"encoding/csv"
-	"encoding/json"
 	"fmt"
 	"io"
 	"math"
@@ -18,6 +17,7 @@ import (
 
 	"github.com/lsgd/lsgd"
 	"github.com/lsgd/lsgd/cpu"
+	"github.com/lsgd/lsgd/internal/jsonout"
 	"github.com/lsgd/lsgd/internal/par"
 	"github.com/lsgd/lsgd/tableio"
 )
@@ -362,22 +362,10 @@ func WriteBenchCSV(w io.Writer, results []BenchResult) error {
 // WriteBenchFiles writes prefix.csv, prefix.json (an array of results) and
 // prefix.png (PlotBench).
 func WriteBenchFiles(prefix string, results []BenchResult) error {
-	f, err := os.Create(prefix + ".csv")
-	if err != nil {
+	if err := tableio.WriteFileAtomic(prefix+".csv", func(w io.Writer) error { return WriteBenchCSV(w, results) }); err != nil {
 		return err
 	}
-	if err := WriteBenchCSV(f, results); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	b, err := json.MarshalIndent(results, "", "  ")
-	if err != nil {
-		return err
-	}
-	if err := os.WriteFile(prefix+".json", append(b, '\n'), 0o644); err != nil {
+	if err := tableio.WriteFileAtomic(prefix+".json", func(w io.Writer) error { return jsonout.Write(w, results) }); err != nil {
 		return err
 	}
 	return PlotBench(prefix+".png", results)

@@ -2,9 +2,13 @@ package compare
 
 import (
 	"fmt"
+	"io"
 	"math"
+	"path/filepath"
 	"sort"
+	"strings"
 
+	"github.com/lsgd/lsgd/tableio"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/plotutil"
@@ -49,7 +53,7 @@ func PlotLoss(path string, iters []int, loss []float64, title string) error {
 	l.Color = plotutil.Color(0)
 	l.Width = vg.Points(1.5)
 	p.Add(l, plotter.NewGrid())
-	return p.Save(16*vg.Centimeter, 10*vg.Centimeter, path)
+	return save(p, 16*vg.Centimeter, 10*vg.Centimeter, path)
 }
 
 // PlotBench writes a plot of gradient throughput (GB/s, one pass over the
@@ -135,5 +139,19 @@ func PlotBench(path string, results []BenchResult) error {
 		p.Add(l)
 		p.Legend.Add(fmt.Sprintf("%s read bandwidth %.1f GB/s (probe, median)", name, v), l)
 	}
-	return p.Save(20*vg.Centimeter, 13*vg.Centimeter, path)
+	return save(p, 20*vg.Centimeter, 13*vg.Centimeter, path)
+}
+
+// save writes the plot to path atomically, in the format its extension
+// names (png, svg, pdf, …).
+func save(p *plot.Plot, w, h vg.Length, path string) error {
+	ext := strings.ToLower(strings.TrimPrefix(filepath.Ext(path), "."))
+	wt, err := p.WriterTo(w, h, ext)
+	if err != nil {
+		return err
+	}
+	return tableio.WriteFileAtomic(path, func(out io.Writer) error {
+		_, err := wt.WriteTo(out)
+		return err
+	})
 }

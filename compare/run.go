@@ -2,7 +2,6 @@ package compare
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -13,6 +12,7 @@ import (
 
 	"github.com/lsgd/lsgd"
 	"github.com/lsgd/lsgd/cpu"
+	"github.com/lsgd/lsgd/internal/jsonout"
 )
 
 // Config describes one comparison run.
@@ -55,24 +55,10 @@ type Check struct {
 }
 
 // MarshalJSON writes non-finite values as null (encoding/json rejects
-// them, and a broken backend produces them).
+// them, and a broken backend produces them), through internal/jsonout.
 func (c Check) MarshalJSON() ([]byte, error) {
-	type plain struct {
-		Name      string   `json:"name"`
-		Path      string   `json:"path"`
-		Value     *float64 `json:"value"`
-		Tolerance *float64 `json:"tolerance"`
-		Pass      bool     `json:"pass"`
-		Formula   string   `json:"formula"`
-	}
-	return json.Marshal(plain{c.Name, c.Path, finite(c.Value), finite(c.Tolerance), c.Pass, c.Formula})
-}
-
-func finite(v float64) *float64 {
-	if math.IsNaN(v) || math.IsInf(v, 0) {
-		return nil
-	}
-	return &v
+	type plain Check
+	return jsonout.Marshal(plain(c))
 }
 
 // PathReport is what one path (the CPU fast path or the GPU) measured.

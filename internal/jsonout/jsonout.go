@@ -1,4 +1,7 @@
-package main
+// Package jsonout encodes JSON the way every lsgd output needs it: like
+// encoding/json (field order and tags kept), indented, with NaN and ±Inf
+// written as null instead of failing.
+package jsonout
 
 import (
 	"bytes"
@@ -10,11 +13,11 @@ import (
 	"strings"
 )
 
-// marshalJSON encodes v like encoding/json (field order and tags kept) but
+// Marshal encodes v like encoding/json (field order and tags kept) but
 // writes NaN and ±Inf as null instead of failing: a condition number can be
 // infinite and an interrupted fit's loss can be NaN, and the JSON object
 // must still come out.
-func marshalJSON(v any) ([]byte, error) {
+func Marshal(v any) ([]byte, error) {
 	var buf bytes.Buffer
 	if err := encodeFinite(&buf, reflect.ValueOf(v)); err != nil {
 		return nil, err
@@ -27,9 +30,9 @@ func marshalJSON(v any) ([]byte, error) {
 	return out.Bytes(), nil
 }
 
-// writeJSON prints v as one indented JSON object.
-func writeJSON(w io.Writer, v any) error {
-	b, err := marshalJSON(v)
+// Write writes v to w as one indented JSON object (Marshal).
+func Write(w io.Writer, v any) error {
+	b, err := Marshal(v)
 	if err != nil {
 		return err
 	}
