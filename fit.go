@@ -10,12 +10,10 @@ import (
 // Result is a fitted model on the user's original scale, with the evidence
 // of convergence.
 type Result struct {
-	Features  []string  `json:"features"`
-	Coef      []float64 `json:"coef"`
-	Intercept float64   `json:"intercept"`
-	MSE       float64   `json:"mse"`
-	R2        float64   `json:"r2"`
-	Loss      float64   `json:"loss"` // MSE + λ‖θ‖²
+	Linear         // features, coefficients and intercept on the original scale
+	MSE    float64 `json:"mse"`
+	R2     float64 `json:"r2"`
+	Loss   float64 `json:"loss"` // MSE + λ‖θ‖²
 
 	Optimizer  string  `json:"optimizer"`
 	Iterations int     `json:"iterations"`
@@ -88,7 +86,7 @@ func Fit(ctx context.Context, b Backend, t *Table, opt Options) (*Result, error)
 	}
 	defer data.Release()
 	f.data = data
-	f.res = &Result{Features: t.FeatureNames(), Optimizer: string(opt.Optimizer), Backend: b.Name(),
+	f.res = &Result{Linear: Linear{Features: t.FeatureNames()}, Optimizer: string(opt.Optimizer), Backend: b.Name(),
 		Device: b.Device(), Precision: prec.String(), Intercepted: !opt.NoIntercept}
 	res := f.res
 

@@ -20,11 +20,20 @@ const ModelFormat = "lsgd-model/1"
 // predict --model", ReadModel).
 type Model struct {
 	Format     string     `json:"format"` // ModelFormat
-	Features   []string   `json:"features"`
+	Linear                // features, coefficients, intercept
 	Target     string     `json:"target"`
-	Coef       []float64  `json:"coef"`
-	Intercept  float64    `json:"intercept"`
 	Provenance Provenance `json:"provenance"`
+}
+
+// Linear is a linear model on the original scale of the data:
+//
+//	prediction = Intercept + Σ_k Coef[k]·x[Features[k]]
+//
+// Model, Result, Solution and Truth all hold one, and so all predict.
+type Linear struct {
+	Features  []string  `json:"features"`
+	Coef      []float64 `json:"coef"`
+	Intercept float64   `json:"intercept"`
 }
 
 // Provenance records how a model was fitted and what the fit certified.
@@ -55,7 +64,7 @@ type Provenance struct {
 // the L2 weight and the creation time when it saves it).
 func (r *Result) Model(t *Table) *Model {
 	return &Model{
-		Format: ModelFormat, Features: r.Features, Target: t.Name(t.Target), Coef: r.Coef, Intercept: r.Intercept,
+		Format: ModelFormat, Linear: r.Linear, Target: t.Name(t.Target),
 		Provenance: Provenance{
 			Data: t.Source, Rows: t.Rows, Fit: "train", Optimizer: r.Optimizer, LR: r.LR,
 			Intercept: r.Intercepted, Backend: r.Backend, Device: r.Device, Precision: r.Precision,
@@ -68,7 +77,7 @@ func (r *Result) Model(t *Table) *Model {
 // Model returns the exact solution on table t as a Model.
 func (s *Solution) Model(t *Table) *Model {
 	return &Model{
-		Format: ModelFormat, Features: s.Features, Target: t.Name(t.Target), Coef: s.Coef, Intercept: s.Intercept,
+		Format: ModelFormat, Linear: s.Linear, Target: t.Name(t.Target),
 		Provenance: Provenance{Data: t.Source, Rows: t.Rows, Fit: "solve", Precision: "f64", Converged: true,
 			Reason: "exact (" + s.Method + ")", MSE: s.MSE, R2: s.R2},
 	}
@@ -77,7 +86,7 @@ func (s *Solution) Model(t *Table) *Model {
 // Predict returns Intercept + Σ_k Coef[k]·x[k] for every row x of x, whose
 // entries are the model's features in order. It panics when a row's length
 // is not len(Features).
-func (m *Model) Predict(x [][]float64) []float64 {
+func (m *Linear) Predict(x [][]float64) []float64 {
 	out := make([]float64, len(x))
 	for i, row := range x {
 		if len(row) != len(m.Coef) {
@@ -95,7 +104,7 @@ func (m *Model) Predict(x [][]float64) []float64 {
 // PredictTable returns the prediction for every row of t, taking feature
 // k from column cols[k] (nil: the table's feature columns in order, the
 // target skipped). It is the host path of prediction, in float64.
-func (m *Model) PredictTable(t *Table, cols []int) []float64 {
+func (m *Linear) PredictTable(t *Table, cols []int) []float64 {
 	if cols == nil {
 		cols = t.Features()
 	}

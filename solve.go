@@ -19,14 +19,12 @@ type SolveOptions struct {
 
 // Solution is the exact least-squares solution on the original scale.
 type Solution struct {
-	Features  []string  `json:"features"`
-	Coef      []float64 `json:"coef"`
-	Intercept float64   `json:"intercept"`
-	MSE       float64   `json:"mse"`
-	R2        float64   `json:"r2"`
-	Loss      float64   `json:"loss"`
-	Cond      float64   `json:"cond"` // condition number of the standardized design (2-norm, its square for the Gram matrix)
-	Method    string    `json:"method"`
+	Linear         // features, coefficients and intercept on the original scale
+	MSE    float64 `json:"mse"`
+	R2     float64 `json:"r2"`
+	Loss   float64 `json:"loss"`
+	Cond   float64 `json:"cond"` // condition number of the standardized design (2-norm, its square for the Gram matrix)
+	Method string  `json:"method"`
 }
 
 // Solve returns the exact least-squares (or ridge) solution by Householder
@@ -157,7 +155,7 @@ func Solve(t *Table, opt SolveOptions) (*Solution, error) {
 	}
 	theta := qr.QTv(z)
 	qr.solveR(theta)
-	sol := &Solution{Features: t.FeatureNames(), Cond: cond, Method: "householder-tsqr+refinement"}
+	sol := &Solution{Linear: Linear{Features: t.FeatureNames()}, Cond: cond, Method: "householder-tsqr+refinement"}
 	sol.Coef = make([]float64, d)
 	toOriginal := func(th []float64, coef []float64) (b0 float64) {
 		b := 0.0

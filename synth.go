@@ -24,13 +24,11 @@ type GenOptions struct {
 
 // Truth is what generated a synthetic table.
 type Truth struct {
-	Features  []string  `json:"features"`
-	Coef      []float64 `json:"coef"`
-	Intercept float64   `json:"intercept"`
-	Noise     float64   `json:"noise"`
-	Cond      float64   `json:"cond"`
-	Seed      uint64    `json:"seed"`
-	Rows      int       `json:"rows"`
+	Linear         // features, coefficients and intercept on the original scale
+	Noise  float64 `json:"noise"`
+	Cond   float64 `json:"cond"`
+	Seed   uint64  `json:"seed"`
+	Rows   int     `json:"rows"`
 }
 
 // genChunk is the number of rows generated from one seeded stream, so the
@@ -99,7 +97,7 @@ func Generate(o GenOptions) (*Table, *Truth, error) {
 	}
 	scale := make([]float64, d)
 	offset := make([]float64, d)
-	tr := &Truth{Coef: make([]float64, d), Intercept: o.Intercept, Noise: o.Noise, Cond: cond, Seed: o.Seed, Rows: o.Rows}
+	tr := &Truth{Linear: Linear{Coef: make([]float64, d), Intercept: o.Intercept}, Noise: o.Noise, Cond: cond, Seed: o.Seed, Rows: o.Rows}
 	for j := 0; j < d; j++ {
 		scale[j] = math.Pow(10, 2*rng.Float64()-1)
 		offset[j] = (4*rng.Float64() - 2) * scale[j]

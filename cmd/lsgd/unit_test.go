@@ -39,7 +39,7 @@ func TestMarshalJSON(t *testing.T) {
 		t.Errorf("got %s; want %s", compact.String(), want)
 	}
 	// A whole Result with an infinite condition number still encodes.
-	res := &lsgd.Result{Coef: []float64{1}, Cond: math.Inf(1), MSE: math.NaN()}
+	res := &lsgd.Result{Linear: lsgd.Linear{Coef: []float64{1}}, Cond: math.Inf(1), MSE: math.NaN()}
 	b, err = marshalJSON(res)
 	if err != nil {
 		t.Fatal(err)

@@ -170,18 +170,31 @@ func encodeEmbedded(buf *bytes.Buffer, v reflect.Value, n *int, seen map[string]
 	t := v.Type()
 	for i := 0; i < t.NumField(); i++ {
 		sf := t.Field(i)
-		if !sf.IsExported() || sf.Anonymous {
-			continue
-		}
 		tag := sf.Tag.Get("json")
 		if tag == "-" {
 			continue
 		}
 		name, opts, _ := strings.Cut(tag, ",")
+		fv := v.Field(i)
+		if sf.Anonymous && name == "" {
+			// An embedded struct's own embedded struct: its fields are
+			// promoted too, in place.
+			for fv.Kind() == reflect.Pointer && !fv.IsNil() {
+				fv = fv.Elem()
+			}
+			if fv.Kind() == reflect.Struct {
+				if err := encodeEmbedded(buf, fv, n, seen); err != nil {
+					return err
+				}
+			}
+			continue
+		}
+		if !sf.IsExported() {
+			continue
+		}
 		if name == "" {
 			name = sf.Name
 		}
-		fv := v.Field(i)
 		if seen[name] {
 			continue
 		}
