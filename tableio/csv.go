@@ -52,11 +52,11 @@ func csvRead(r io.Reader, name string, opt ReadOptions, size int64) (*Table, err
 		name = "csv"
 	}
 	c := &csvLines{br: bufio.NewReaderSize(r, 1<<20), name: name, size: size}
-	names, err := c.header()
+	names, err := c.header(opt.NoTarget)
 	if err != nil {
 		return nil, err
 	}
-	target, err := ioResolveTarget(name, names, opt.Target)
+	target, err := ioResolveTarget(name, names, opt)
 	if err != nil {
 		return nil, err
 	}
@@ -130,7 +130,7 @@ func csvBlank(b []byte) bool {
 }
 
 // header reads the header line and returns the column names.
-func (c *csvLines) header() ([]string, error) {
+func (c *csvLines) header(noTarget bool) ([]string, error) {
 	var line []byte
 	for {
 		b, ok, err := c.next()
@@ -156,7 +156,7 @@ func (c *csvLines) header() ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	if len(fields) < 2 {
+	if len(fields) < 2 && !noTarget {
 		hint := ""
 		if bytes.IndexByte(line, ';') >= 0 || bytes.IndexByte(line, '\t') >= 0 {
 			hint = " (only commas separate fields; this line has semicolons or tabs)"

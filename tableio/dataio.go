@@ -21,6 +21,9 @@ type ReadOptions struct {
 	// Precision is the precision the values are stored in: F64 (the zero
 	// value) or F32. Values that overflow float32 are rejected.
 	Precision Precision
+	// NoTarget reads a table without a target column, to predict on:
+	// every column is a feature, Target is −1 and Target is ignored.
+	NoTarget bool
 }
 
 // LoadTable reads a table from a .csv (see ReadCSV) or .npy (see ReadNPY)
@@ -84,8 +87,11 @@ func ioOpenFile(path string) (*os.File, int64, error) {
 
 // ioResolveTarget returns the index of the column that target names in
 // names: a name, a 1-based index, or "" for the last column.
-func ioResolveTarget(src string, names []string, target string) (int, error) {
-	n := len(names)
+func ioResolveTarget(src string, names []string, opt ReadOptions) (int, error) {
+	if opt.NoTarget {
+		return -1, nil
+	}
+	n, target := len(names), opt.Target
 	if target == "" {
 		return n - 1, nil
 	}

@@ -102,13 +102,13 @@ func npyRead(r io.Reader, size int64, name string, opt ReadOptions) (*Table, err
 		}
 		return nil, inputErrorf("%s: %d unexpected bytes after the %d×%d array", name, rest-nbytes, rows, cols)
 	}
-	if cols < 2 {
+	if cols < 2 && !opt.NoTarget {
 		return nil, inputErrorf("%s: array has %d column(s): need at least one feature and a target column", name, cols)
 	}
 	if rows == 0 {
 		return nil, inputErrorf("%s: no data rows (shape (0, %d))", name, cols)
 	}
-	target, err := ioResolveTarget(name, DefaultNames(int(cols), int(cols)-1), opt.Target)
+	target, err := ioResolveTarget(name, DefaultNames(int(cols), int(cols)-1), opt)
 	if err != nil {
 		return nil, err
 	}

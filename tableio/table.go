@@ -63,7 +63,7 @@ func ParsePrecision(s string) (Precision, error) {
 type Table struct {
 	Source string   // where the table came from (a file name), for messages
 	Names  []string // column names, len Cols
-	Target int      // index of the target column
+	Target int      // index of the target column; −1 in a table read without one (ReadOptions.NoTarget)
 	Rows   int
 	Cols   int // number of columns, the target included
 	Stride int // distance between rows in elements, ≥ Cols

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -92,7 +91,7 @@ func (a *app) predict(cmd *cobra.Command, f *predictFlags) error {
 // predictTable reads the data file and returns the table and, for each of
 // the model's features, the column holding it.
 func predictTable(path string, m *lsgd.Model) (*lsgd.Table, []int, error) {
-	t, err := loadPredictTable(path)
+	t, err := tableio.LoadTable(path, tableio.ReadOptions{NoTarget: true})
 	if err != nil {
 		return nil, nil, err
 	}
@@ -138,80 +137,4 @@ func quoted(s []string) []string {
 		q[i] = strconv.Quote(v)
 	}
 	return q
-}
-
-// loadPredictTable reads the data to predict on. The reader wants a target
-// column beside the features; a CSV file of a single column (the only
-// feature of a one-feature model, no target) is read with a column of
-// zeros appended, which predict ignores.
-func loadPredictTable(path string) (*lsgd.Table, error) {
-	if !strings.EqualFold(filepath.Ext(path), ".csv") || !singleColumnCSV(path) {
-		return loadTable(path, "", lsgd.F64)
-	}
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	return tableio.ReadCSV(&appendColumn{br: bufio.NewReader(f)}, path, tableio.ReadOptions{})
-}
-
-// singleColumnCSV reports whether the first line of a CSV file has no
-// comma.
-func singleColumnCSV(path string) bool {
-	f, err := os.Open(path)
-	if err != nil {
-		return false
-	}
-	defer f.Close()
-	line, err := bufio.NewReader(f).ReadString('\n')
-	if err != nil && line == "" {
-		return false
-	}
-	return strings.TrimSpace(line) != "" && !strings.Contains(line, ",")
-}
-
-// appendColumn appends a field to every non-empty line: a name to the
-// header, 0 to each row.
-type appendColumn struct {
-	br     *bufio.Reader
-	header bool
-	buf    []byte
-	err    error
-}
-
-// predictPad is the name of the column appendColumn adds.
-const predictPad = "lsgd:none"
-
-func (a *appendColumn) Read(p []byte) (int, error) {
-	for len(a.buf) == 0 {
-		if a.err != nil {
-			return 0, a.err
-		}
-		line, err := a.br.ReadBytes('\n')
-		a.err = err
-		if len(line) == 0 {
-			continue
-		}
-		body := line
-		eol := ""
-		switch {
-		case strings.HasSuffix(string(body), "\r\n"):
-			body, eol = body[:len(body)-2], "\r\n"
-		case strings.HasSuffix(string(body), "\n"):
-			body, eol = body[:len(body)-1], "\n"
-		}
-		if len(strings.TrimSpace(string(body))) == 0 {
-			a.buf = append(a.buf[:0], line...)
-			continue
-		}
-		extra := ",0"
-		if !a.header {
-			extra, a.header = ","+predictPad, true
-		}
-		a.buf = append(append(append(a.buf[:0], body...), extra...), eol...)
-	}
-	n := copy(p, a.buf)
-	a.buf = a.buf[n:]
-	return n, nil
 }
