@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/lsgd/lsgd/tableio"
 )
 
 // The eleven NIST StRD linear least-squares problems: rows, number of
@@ -43,7 +45,7 @@ func TestReadNIST(t *testing.T) {
 	}
 	for _, ds := range nistSets {
 		path := filepath.Join("testdata", "nist", ds.name+".dat")
-		n, err := ReadNIST(path)
+		n, err := tableio.ReadNIST(path)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -106,7 +108,7 @@ func TestReadNIST(t *testing.T) {
 // TestReadNISTValues checks numbers against the files' text, copied here
 // as literals (NIST's certified values and data, not lsgd output).
 func TestReadNISTValues(t *testing.T) {
-	l, err := ReadNIST("testdata/nist/Longley.dat")
+	l, err := tableio.ReadNIST("testdata/nist/Longley.dat")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -124,7 +126,7 @@ func TestReadNISTValues(t *testing.T) {
 		{"Longley x1[0]", l.Table.At(0, 0), 83.0},
 		{"Longley x6[15]", l.Table.At(15, 5), 1962},
 	}
-	f, _ := ReadNIST("testdata/nist/Filip.dat")
+	f, _ := tableio.ReadNIST("testdata/nist/Filip.dat")
 	x := -6.860120914
 	checks = append(checks,
 		struct {
@@ -156,11 +158,11 @@ func TestReadNISTValues(t *testing.T) {
 	if got := f.Table.At(0, 9); got != want || math.Abs(got-math.Pow(x, 10)) > 1e-14*got {
 		t.Errorf("Filip x^10[0] = %v; want %v", got, want)
 	}
-	w, _ := ReadNIST("testdata/nist/Wampler2.dat")
+	w, _ := tableio.ReadNIST("testdata/nist/Wampler2.dat")
 	if w.Certified[5] != 0.1e-04 || w.Table.At(20, 4) != 3200000 || w.Table.At(20, 0) != 20 || w.ResidualSD != 0 || w.R2 != 1 {
 		t.Errorf("Wampler2: B5 %v, x^5[20] %v, SD %v, R² %v", w.Certified[5], w.Table.At(20, 4), w.ResidualSD, w.R2)
 	}
-	n1, _ := ReadNIST("testdata/nist/NoInt1.dat")
+	n1, _ := tableio.ReadNIST("testdata/nist/NoInt1.dat")
 	if n1.Certified[0] != 2.07438016528926 || n1.CertifiedSD[0] != 0.165289256198347e-01 || n1.Intercept {
 		t.Errorf("NoInt1: %v %v %v", n1.Certified, n1.CertifiedSD, n1.Intercept)
 	}
@@ -186,12 +188,12 @@ func TestReadNISTErrors(t *testing.T) {
 		if err := os.WriteFile(path, []byte(tc.text), 0o644); err != nil {
 			t.Fatal(err)
 		}
-		_, err := ReadNIST(path)
+		_, err := tableio.ReadNIST(path)
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s: %v; want %q", tc.name, err, tc.want)
 		}
 	}
-	if _, err := ReadNIST("testdata/nist/Missing.dat"); err == nil {
+	if _, err := tableio.ReadNIST("testdata/nist/Missing.dat"); err == nil {
 		t.Error("missing file accepted")
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/lsgd/lsgd"
+	"github.com/lsgd/lsgd/tableio"
 )
 
 // NISTSets are the eleven NIST StRD linear least-squares datasets, in order
@@ -96,7 +97,7 @@ func withIntercept(intercept bool, b0 float64, coef []float64) []float64 {
 func NIST(ctx context.Context, dir string, backends []lsgd.Backend) (*NISTReport, error) {
 	rep := &NISTReport{Pass: true}
 	for _, name := range NISTSets {
-		set, err := lsgd.ReadNIST(filepath.Join(dir, name+".dat"))
+		set, err := tableio.ReadNIST(filepath.Join(dir, name+".dat"))
 		if err != nil {
 			return nil, err
 		}
