@@ -120,36 +120,46 @@ func load(t *testing.T, b lsgd.Backend, tab *lsgd.Table) lsgd.Data {
 	return d
 }
 
-func testMoments(t *testing.T, b lsgd.Backend) {
-	rng := rand.New(rand.NewPCG(1, 1))
-	u := b.Precision().UnitRoundoff()
+// eachShape calls fn for a random table of every shape the suite covers,
+// loaded on b and on the reference, with the random source it was drawn
+// from (seeded with seed).
+func eachShape(t *testing.T, b lsgd.Backend, seed uint64, fn func(rng *rand.Rand, tab *lsgd.Table, d, ref lsgd.Data)) {
+	rng := rand.New(rand.NewPCG(seed, seed))
 	for _, n := range ConformanceRows {
 		for _, f := range ConformanceFeatures {
 			tab := randomTable(rng, n, f, b.Precision())
 			d := load(t, b, tab)
 			ref := load(t, cpu.NewReference(), tab)
-			for _, center := range []bool{true, false} {
-				m, s, err := d.Moments(center)
-				if err != nil {
-					t.Fatal(err)
-				}
-				rm, rs, _ := ref.Moments(center)
-				cm := checker{t: t, name: fmt.Sprintf("%s center=%v mean", tab.Source, center)}
-				cs := checker{t: t, name: fmt.Sprintf("%s center=%v scale", tab.Source, center)}
-				for j := range rm {
-					// Magnitude of the terms: mean |x| for the mean, and
-					// (|x|+|mean|)² spread for the scale.
-					mag := 0.0
-					for i := 0; i < n; i++ {
-						mag += math.Abs(tab.At(i, j))
-					}
-					mag /= float64(n)
-					cm.check(j, m[j], rm[j], tolFactor(b.Precision())*u*mag)
-					cs.check(j, s[j], rs[j], tolFactor(b.Precision())*u*(mag+math.Abs(rm[j]))*(1+mag/math.Max(rs[j], 1e-300)))
-				}
-			}
+			fn(rng, tab, d, ref)
 		}
 	}
+}
+
+func testMoments(t *testing.T, b lsgd.Backend) {
+	u := b.Precision().UnitRoundoff()
+	eachShape(t, b, 1, func(_ *rand.Rand, tab *lsgd.Table, d, ref lsgd.Data) {
+		n := tab.Rows
+		for _, center := range []bool{true, false} {
+			m, s, err := d.Moments(center)
+			if err != nil {
+				t.Fatal(err)
+			}
+			rm, rs, _ := ref.Moments(center)
+			cm := checker{t: t, name: fmt.Sprintf("%s center=%v mean", tab.Source, center)}
+			cs := checker{t: t, name: fmt.Sprintf("%s center=%v scale", tab.Source, center)}
+			for j := range rm {
+				// Magnitude of the terms: mean |x| for the mean, and
+				// (|x|+|mean|)² spread for the scale.
+				mag := 0.0
+				for i := 0; i < n; i++ {
+					mag += math.Abs(tab.At(i, j))
+				}
+				mag /= float64(n)
+				cm.check(j, m[j], rm[j], tolFactor(b.Precision())*u*mag)
+				cs.check(j, s[j], rs[j], tolFactor(b.Precision())*u*(mag+math.Abs(rm[j]))*(1+mag/math.Max(rs[j], 1e-300)))
+			}
+		}
+	})
 }
 
 // gradCase sets up the same random state on d and ref: standardized data,
@@ -414,33 +424,28 @@ func testStep(t *testing.T, b lsgd.Backend) {
 // testPredict checks Data.Predict against the reference, with outputs
 // poisoned first.
 func testPredict(t *testing.T, b lsgd.Backend) {
-	rng := rand.New(rand.NewPCG(6, 6))
 	u := b.Precision().UnitRoundoff()
-	for _, n := range ConformanceRows {
-		for _, f := range ConformanceFeatures {
-			tab := randomTable(rng, n, f, b.Precision())
-			d := load(t, b, tab)
-			ref := load(t, cpu.NewReference(), tab)
-			v, _, _ := gradSetup(t, rng, tab, d, ref)
-			got, want := poison(n), make([]float64, n)
-			if err := d.Predict(lsgd.Theta, got); err != nil {
-				t.Fatal(err)
-			}
-			if err := ref.Predict(lsgd.Theta, want); err != nil {
-				t.Fatal(err)
-			}
-			c := checker{t: t, name: tab.Source + " predict"}
-			for i := range want {
-				mag := math.Abs(v[tab.Cols])
-				for j := 0; j < tab.Cols; j++ {
-					if j != tab.Target {
-						mag += math.Abs(stdValue(ref, i, j) * v[j])
-					}
-				}
-				c.check(i, got[i], want[i], tolFactor(b.Precision())*u*mag+1e-300)
-			}
+	eachShape(t, b, 6, func(rng *rand.Rand, tab *lsgd.Table, d, ref lsgd.Data) {
+		n := tab.Rows
+		v, _, _ := gradSetup(t, rng, tab, d, ref)
+		got, want := poison(n), make([]float64, n)
+		if err := d.Predict(lsgd.Theta, got); err != nil {
+			t.Fatal(err)
 		}
-	}
+		if err := ref.Predict(lsgd.Theta, want); err != nil {
+			t.Fatal(err)
+		}
+		c := checker{t: t, name: tab.Source + " predict"}
+		for i := range want {
+			mag := math.Abs(v[tab.Cols])
+			for j := 0; j < tab.Cols; j++ {
+				if j != tab.Target {
+					mag += math.Abs(stdValue(ref, i, j) * v[j])
+				}
+			}
+			c.check(i, got[i], want[i], tolFactor(b.Precision())*u*mag+1e-300)
+		}
+	})
 }
 
 // testStandardizeMoments standardizes with the table's own moments and
