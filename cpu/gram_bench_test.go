@@ -1,0 +1,41 @@
+package cpu
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/lsgd/lsgd"
+)
+
+// BenchmarkGram times the fast Gram pass over the whole table. Bytes are
+// the table's bytes read; the flop count of the upper triangle,
+// m·c·(c+1) (one multiply and one add per entry per row), is reported as
+// GFLOP/s.
+func BenchmarkGram(b *testing.B) {
+	for _, sz := range []struct{ rows, features int }{{1_000_000, 32}, {200_000, 1024}} {
+		for _, p := range []lsgd.Precision{lsgd.F64, lsgd.F32} {
+			{
+				name := fmt.Sprintf("%dx%d/%s", sz.rows, sz.features, p)
+				b.Run(name, func(b *testing.B) {
+					t := benchTable(sz.rows, sz.features, p)
+					d, err := New(Options{Precision: p}).Load(t, true)
+					if err != nil {
+						b.Fatal(err)
+					}
+					g := d.(interface {
+						Gram(lsgd.Rows) ([]float64, error)
+					})
+					c := t.Cols
+					b.SetBytes(t.Bytes())
+					for b.Loop() {
+						if _, err := g.Gram(lsgd.Rows{Lo: 0, Hi: t.Rows}); err != nil {
+							b.Fatal(err)
+						}
+					}
+					flops := float64(sz.rows) * float64(c) * float64(c+1)
+					b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+				})
+			}
+		}
+	}
+}
