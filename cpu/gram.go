@@ -37,7 +37,7 @@ func gramChunkRows(m, c int) int {
 // gramScratch is one worker's buffers: two packed panels and the tile's
 // accumulator.
 type gramScratch struct {
-	pa, pb []float64 // gramTile/4 micro-panels of gramBlock rows × 4 columns
+	pa, pb []float64 // gramTile/4 + 1 micro-panels of gramBlock rows × 4 columns
 	acc    []float64 // gramTile × gramTile
 	sum    []float64 // gramTile column sums
 }
@@ -51,8 +51,9 @@ type gramScratch struct {
 // task, handed to the workers dynamically. A task packs gramBlock rows of
 // its two column blocks into float64 panels (float32 values are widened
 // exactly; products of two float32 values are exact in float64) and runs
-// a 4×4 register-blocked micro-kernel over them, adding each block's sums
-// into the tile's accumulator. The chunks' partial matrices are then added
+// a register-blocked micro-kernel over them (4×8 entries: AVX2+FMA where
+// the CPU has it, else portable Go), adding
+// each block's sums into the tile's accumulator. The chunks' partial matrices are then added
 // in chunk order, so G has the same bits for any GOMAXPROCS.
 func (d *fastData) Gram(rows lsgd.Rows) ([]float64, error) {
 	if err := checkRows(rows, d.t.Rows, d.order); err != nil {
@@ -93,8 +94,8 @@ func (d *fastData) Gram(rows lsgd.Rows) ([]float64, error) {
 		go func() {
 			defer wg.Done()
 			s := gramScratch{
-				pa:  make([]float64, gramTile*gramBlock),
-				pb:  make([]float64, gramTile*gramBlock),
+				pa:  make([]float64, (gramTile+4)*gramBlock),
+				pb:  make([]float64, (gramTile+4)*gramBlock),
 				acc: make([]float64, gramTile*gramTile),
 				sum: make([]float64, gramTile),
 			}
@@ -167,15 +168,24 @@ func (d *fastData) gramTask(s *gramScratch, shuffled bool, lo, hi, ja, jb int, p
 				csum[4*u], csum[4*u+1], csum[4*u+2], csum[4*u+3] = s0, s1, s2, s3
 			}
 		}
-		for v := 0; v < mb; v++ {
-			bp := pb[v*4*gramBlock : v*4*gramBlock+4*n]
+		// Two micro-panels of the column block at a time: 4×8 blocks of
+		// the tile (an odd last panel is paired with a zero panel). On a
+		// diagonal tile only the blocks that reach the diagonal or above
+		// are computed (a 4×8 block may cover a 4×4 below it, and the
+		// zero panel columns past the tile's width: the copy-out ignores
+		// both).
+		if mb%2 == 1 {
+			clear(pb[mb*4*gramBlock : mb*4*gramBlock+4*n])
+		}
+		panel := func(q []float64, u int) []float64 { return q[u*4*gramBlock : u*4*gramBlock+4*n] }
+		for v := 0; v < mb; v += 2 {
+			b0, b1 := panel(pb, v), panel(pb, v+1)
 			ue := ma
 			if diag {
-				ue = v + 1 // micro-tiles on or above the diagonal only
+				ue = min(ma, v+2)
 			}
 			for u := 0; u < ue; u++ {
-				ap := s.pa[u*4*gramBlock : u*4*gramBlock+4*n]
-				gramMicro(ap, bp, acc[4*u*gramTile+4*v:])
+				gramMicro8(panel(s.pa, u), b0, b1, acc[4*u*gramTile+4*v:], d.vec)
 			}
 		}
 	}

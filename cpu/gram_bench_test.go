@@ -12,7 +12,7 @@ import (
 // m·c·(c+1) (one multiply and one add per entry per row), is reported as
 // GFLOP/s.
 func BenchmarkGram(b *testing.B) {
-	for _, sz := range []struct{ rows, features int }{{1_000_000, 32}, {200_000, 1024}} {
+	for _, sz := range []struct{ rows, features int }{{1_000_000, 32}, {200_000, 1024}, {50_000, 4096}} {
 		for _, p := range []lsgd.Precision{lsgd.F64, lsgd.F32} {
 			{
 				name := fmt.Sprintf("%dx%d/%s", sz.rows, sz.features, p)
@@ -37,5 +37,27 @@ func BenchmarkGram(b *testing.B) {
 				})
 			}
 		}
+	}
+}
+
+// BenchmarkGramMicro times the 4×8 micro-kernel on one thread over
+// panels in L1: the compute ceiling of the Gram pass (GFLOP/s counts a
+// multiply and an add per entry per row).
+func BenchmarkGramMicro(b *testing.B) {
+	a := make([]float64, 4*gramBlock)
+	for i := range a {
+		a[i] = float64(i%7) - 3
+	}
+	acc := make([]float64, 4*gramTile)
+	for _, vec := range []bool{false, true} {
+		if vec && !haveVector(lsgd.F64) {
+			continue
+		}
+		b.Run(fmt.Sprintf("vec=%v", vec), func(b *testing.B) {
+			for b.Loop() {
+				gramMicro8(a, a, a, acc, vec)
+			}
+			b.ReportMetric(2*32*gramBlock*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+		})
 	}
 }
