@@ -85,3 +85,35 @@ func TestGramWide(t *testing.T) {
 		d.Release()
 	}
 }
+
+// TestGramWorkGroups checks that the number of work groups per dispatch
+// does not change a bit of G (each work group's work and the reduction
+// order are fixed by the row range and the layout).
+func TestGramWorkGroups(t *testing.T) {
+	rng := rand.New(rand.NewPCG(10, 10))
+	n, f := 2500, 35
+	tab := lsgd.NewTable(n, f+1, lsgd.F64)
+	for i := range tab.F64 {
+		tab.F64[i] = 3 + rng.NormFloat64()
+	}
+	var first []float64
+	for _, opt := range []Options{{}, {MaxGroups: 1}, {MaxGroups: 7}} {
+		d, err := newBackendOrSkip(t, opt).Load(tab, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := d.(*Data).Gram(lsgd.Rows{Lo: 17, Hi: n})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if first == nil {
+			first = got
+			continue
+		}
+		for k := range got {
+			if math.Float64bits(got[k]) != math.Float64bits(first[k]) {
+				t.Fatalf("MaxGroups %d: G[%d] = %.17g; with the default %.17g", opt.MaxGroups, k, got[k], first[k])
+			}
+		}
+	}
+}
