@@ -36,15 +36,17 @@ type gramState struct {
 
 // gramShape returns the row chunks per segment and the tile pairs per
 // batch for a table whose largest storage block (forced or queried) is
-// block bytes, on a device whose real limit is devBlock: a segment's
-// partials of one tile, segRC·T²·8 bytes, fit the (forced) block where
-// they can, so a forced split also splits the Gram pass into several
-// segments; the partials buffer, batch·segRC·T²·8 bytes, and the
-// batch's sums stay within min(gramPartBytes, devBlock).
+// block bytes, on a device whose real limit is devBlock. The partials of
+// one tile over a segment, segRC·T²·8 bytes, fit the block where they can,
+// and the partials buffer, batch·segRC·T²·8 bytes (and so the batch's
+// sums), stays within min(gramPartBytes, devBlock) and the block, but
+// never below one tile's segment: a forced small block (tests) splits
+// the pass into many segments and batches.
 func gramShape(block, devBlock int64, npairs int) (segRC, batch int) {
 	segRC = int(max(1, min(gramSegRC, block/gramTileBytes)))
-	limit := min(int64(gramPartBytes), devBlock)
-	batch = int(max(1, min(int64(npairs), limit/(int64(segRC)*gramTileBytes))))
+	seg := int64(segRC) * gramTileBytes
+	limit := min(int64(gramPartBytes), devBlock, max(block, seg))
+	batch = int(max(1, min(int64(npairs), limit/seg)))
 	return segRC, batch
 }
 

@@ -16,15 +16,18 @@ import (
 var _ compare.Grammer = (*Data)(nil)
 
 // TestGramShape checks the Gram batch shape: a forced small block splits
-// the pass into one row chunk per segment, and the partials stay within
-// the bound for the widest tables.
+// the pass into short segments and one-tile batches, and the partials stay
+// within the bounds for the widest tables.
 func TestGramShape(t *testing.T) {
 	for _, c := range []struct {
 		block, dev         int64
 		npairs             int
 		wantSeg, wantBatch int
 	}{
-		{4 << 10, 128 << 20, 10, 1, 10},
+		{4 << 10, 128 << 20, 10, 1, 1},
+		{64 << 10, 128 << 20, 10, 8, 1},
+		{256 << 10, 128 << 20, 10, 32, 1},
+		{1 << 20, 128 << 20, 10, gramSegRC, 2},
 		{128 << 20, 128 << 20, 8385, gramSegRC, 128}, // p = 4097: 129 tiles a side
 		{128 << 20, 16 << 20, 8385, gramSegRC, 32},
 		{128 << 20, 128 << 20, 1, gramSegRC, 1},
@@ -33,7 +36,7 @@ func TestGramShape(t *testing.T) {
 		if seg != c.wantSeg || batch != c.wantBatch {
 			t.Errorf("gramShape(%d, %d, %d) = %d, %d; want %d, %d", c.block, c.dev, c.npairs, seg, batch, c.wantSeg, c.wantBatch)
 		}
-		if part := int64(seg*batch) * gramTileBytes; part > min(c.dev, gramPartBytes) {
+		if part := int64(seg*batch) * gramTileBytes; part > min(c.dev, gramPartBytes, max(c.block, gramTileBytes)) {
 			t.Errorf("gramShape(%d, %d, %d): partials of %d bytes", c.block, c.dev, c.npairs, part)
 		}
 	}
