@@ -11,6 +11,7 @@ import (
 	"github.com/lsgd/lsgd"
 	"github.com/lsgd/lsgd/compare"
 	"github.com/lsgd/lsgd/cpu"
+	"github.com/lsgd/lsgd/gpu/internal/gldev"
 )
 
 var _ compare.Grammer = (*Data)(nil)
@@ -64,7 +65,11 @@ func TestGramWide(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, rows := range []lsgd.Rows{{Lo: 0, Hi: n}, {Lo: 333, Hi: 1401}} {
-			got, err := d.(*Data).Gram(rows)
+			dd := d.(*Data)
+			if dd.gram != nil {
+				poisonGram(t, dd)
+			}
+			got, err := dd.Gram(rows)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -86,6 +91,25 @@ func TestGramWide(t *testing.T) {
 			t.Errorf("%+v: Gram over shuffled rows succeeded; want an error", opt)
 		}
 		d.Release()
+	}
+}
+
+// poisonGram fills Gram's partials and sums buffers with NaN, so a
+// dispatch that skips a write shows in the result.
+func poisonGram(t *testing.T, d *Data) {
+	t.Helper()
+	err := d.do(func(c *gldev.Ctx) error {
+		for _, b := range []*gldev.Buffer{d.gram.part, d.gram.acc} {
+			nan := make([]float64, b.Size/8)
+			for i := range nan {
+				nan[i] = math.NaN()
+			}
+			gldev.Upload(c, b, 0, nan)
+		}
+		return c.Err()
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 }
 
