@@ -104,7 +104,8 @@ func testGram(t *testing.T, b lsgd.Backend) {
 		std  bool
 	}{
 		{1, 3, false}, {257, 3, true}, {1031, 17, false}, {1031, 17, true},
-		{300, 70, true}, // p = 72: wider than a tile on every backend
+		{300, 70, true},   // p = 72: wider than a GPU tile (32)
+		{130, 300, false}, // p = 302: wider than a CPU tile (256)
 		{4099, 5, false},
 	}
 	noShuffle := false

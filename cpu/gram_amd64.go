@@ -21,5 +21,5 @@ func gramMicro8(a, b0, b1, acc []float64, vec bool) {
 	if n == 0 {
 		return
 	}
-	gramAVX2(&a[0], &b0[0], &b1[0], n, &acc[0])
+	gramAVX2(&a[0], &b0[0], &b1[0], n, &acc[0], gramTile)
 }

@@ -4,14 +4,16 @@
 
 #include "textflag.h"
 
-// func gramAVX2(a *float64, b0 *float64, b1 *float64, n int, acc *float64)
+// func gramAVX2(a *float64, b0 *float64, b1 *float64, n int, acc *float64, ld int)
 // Requires: AVX, FMA3
-TEXT ·gramAVX2(SB), NOSPLIT, $0-40
+TEXT ·gramAVX2(SB), NOSPLIT, $0-48
 	MOVQ   a+0(FP), AX
 	MOVQ   b0+8(FP), CX
 	MOVQ   b1+16(FP), DX
 	MOVQ   n+24(FP), BX
 	MOVQ   acc+32(FP), SI
+	MOVQ   ld+40(FP), DI
+	SHLQ   $0x03, DI
 	VXORPD Y0, Y0, Y0
 	VXORPD Y1, Y1, Y1
 	VXORPD Y2, Y2, Y2
@@ -49,17 +51,20 @@ done:
 	VMOVUPD Y0, (SI)
 	VADDPD  32(SI), Y1, Y1
 	VMOVUPD Y1, 32(SI)
-	VADDPD  512(SI), Y2, Y2
-	VMOVUPD Y2, 512(SI)
-	VADDPD  544(SI), Y3, Y3
-	VMOVUPD Y3, 544(SI)
-	VADDPD  1024(SI), Y4, Y4
-	VMOVUPD Y4, 1024(SI)
-	VADDPD  1056(SI), Y5, Y5
-	VMOVUPD Y5, 1056(SI)
-	VADDPD  1536(SI), Y6, Y6
-	VMOVUPD Y6, 1536(SI)
-	VADDPD  1568(SI), Y7, Y7
-	VMOVUPD Y7, 1568(SI)
+	ADDQ    DI, SI
+	VADDPD  (SI), Y2, Y2
+	VMOVUPD Y2, (SI)
+	VADDPD  32(SI), Y3, Y3
+	VMOVUPD Y3, 32(SI)
+	ADDQ    DI, SI
+	VADDPD  (SI), Y4, Y4
+	VMOVUPD Y4, (SI)
+	VADDPD  32(SI), Y5, Y5
+	VMOVUPD Y5, 32(SI)
+	ADDQ    DI, SI
+	VADDPD  (SI), Y6, Y6
+	VMOVUPD Y6, (SI)
+	VADDPD  32(SI), Y7, Y7
+	VMOVUPD Y7, 32(SI)
 	VZEROUPPER
 	RET

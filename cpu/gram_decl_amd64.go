@@ -5,6 +5,6 @@
 package cpu
 
 // gramAVX2 adds Σ_i a_iᵀ·[b0_i b1_i] over n ≥ 0 rows of three packed micro-panels
-// (row i at element 4i of each) into the 4×8 block at acc (row stride 64 elements),
+// (row i at element 4i of each) into the 4×8 block at acc (row stride ld elements),
 // summing the rows in order from zero and adding the sums into acc at the end.
-func gramAVX2(a *float64, b0 *float64, b1 *float64, n int, acc *float64)
+func gramAVX2(a *float64, b0 *float64, b1 *float64, n int, acc *float64, ld int)

@@ -143,7 +143,7 @@ func gramTol(t *lsgd.Table, idx []int) []float64 {
 // thread count does not change a bit.
 func TestGramFast(t *testing.T) {
 	rng := rand.New(rand.NewPCG(5, 6))
-	for _, sh := range [][2]int{{1, 2}, {5, 2}, {129, 7}, {4097 + 130, 33}, {9001, 3}, {700, 130}} {
+	for _, sh := range [][2]int{{1, 2}, {5, 2}, {129, 7}, {4097 + 130, 33}, {9001, 3}, {700, 130}, {300, 2*gramTile + 7}} {
 		n, c := sh[0], sh[1]
 		tab := gramTable(rng, n, c, false)
 		ref, err := NewReference().Load(tab, false)
