@@ -34,6 +34,7 @@ type Data struct {
 
 	pGrad, pMoments, pReduce, pReduceM, pPrep, pFinal, pStep, pPredict, pStd *gldev.Program
 
+	gram     *gramState // Gram's programs and buffers, made on first use
 	segs     []segment
 	checked  [2]bool // the first Gradient and Step checked for GL errors
 	released bool
@@ -686,6 +687,7 @@ func (d *Data) Release() error {
 		for _, b := range append(append([]*gldev.Buffer{d.w, d.part, d.acc, d.vec, d.stat, d.out}, d.x...), d.order...) {
 			c.Release(b)
 		}
+		d.gram.release(c)
 		return nil
 	})
 	if errors.Is(err, gldev.ErrClosed) {

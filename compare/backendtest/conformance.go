@@ -107,6 +107,7 @@ func TestBackend(t *testing.T, b lsgd.Backend) {
 	t.Run("StandardizeMoments", func(t *testing.T) { testStandardizeMoments(t, b) })
 	t.Run("Deterministic", func(t *testing.T) { testDeterministic(t, b) })
 	t.Run("BadArguments", func(t *testing.T) { testBadArguments(t, b) })
+	t.Run("Gram", func(t *testing.T) { testGram(t, b) })
 	t.Run("Fit", func(t *testing.T) { testFit(t, b) })
 }
 
