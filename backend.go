@@ -126,6 +126,14 @@ type Data interface {
 	// space.
 	Predict(at Slot, dst []float64) error
 
+	// Gram returns G = Σ_i x̃_i x̃_iᵀ over the selected rows, x̃_i row i as
+	// stored (after any Standardize) with a 1 appended: p×p, row-major
+	// (p = Cols()+1), exactly symmetric, accumulated in float64 in a fixed
+	// order (same input, same bits). Its last row holds the column sums and
+	// the row count; the target's row and column hold Xᵀy and yᵀy. A
+	// backend may refuse Shuffled rows with an error.
+	Gram(rows Rows) ([]float64, error)
+
 	// Caps is the backend's Caps with what depends on this table (the
 	// kernel variant, the device timer) filled in.
 	Caps() Caps

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/lsgd/lsgd"
+	"github.com/lsgd/lsgd/tableio"
 )
 
 type grammer interface {
@@ -17,7 +18,7 @@ type grammer interface {
 // offsets and scales that differ, or small integers (int) whose Gram
 // matrix every summation order gets exactly.
 func gramTable(rng *rand.Rand, rows, cols int, integer bool) *lsgd.Table {
-	t := lsgd.NewTable(rows, cols, lsgd.F64)
+	t := tableio.NewTable(rows, cols, lsgd.F64)
 	for j := 0; j < cols; j++ {
 		scale := math.Pow(10, 2*rng.Float64()-1)
 		off := (6*rng.Float64() - 3) * scale

@@ -9,12 +9,10 @@ import (
 	"testing"
 
 	"github.com/lsgd/lsgd"
-	"github.com/lsgd/lsgd/compare"
 	"github.com/lsgd/lsgd/cpu"
 	"github.com/lsgd/lsgd/gpu/internal/gldev"
+	"github.com/lsgd/lsgd/tableio"
 )
-
-var _ compare.Grammer = (*Data)(nil)
 
 // TestGramShape checks the Gram batch shape: a forced small block splits
 // the pass into short segments and one-tile batches, and the partials stay
@@ -49,7 +47,7 @@ func TestGramShape(t *testing.T) {
 func TestGramWide(t *testing.T) {
 	rng := rand.New(rand.NewPCG(9, 9))
 	n, f := 1500, 40
-	tab := lsgd.NewTable(n, f+1, lsgd.F64)
+	tab := tableio.NewTable(n, f+1, lsgd.F64)
 	for j := 0; j <= f; j++ {
 		off := 100 * rng.NormFloat64()
 		for i := 0; i < n; i++ {
@@ -73,7 +71,7 @@ func TestGramWide(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			want, _ := ref.(compare.Grammer).Gram(rows)
+			want, _ := ref.Gram(rows)
 			u := b.Precision().UnitRoundoff()
 			name := fmt.Sprintf("%+v rows %+v", opt, rows)
 			for j := 0; j < p; j++ {
@@ -119,7 +117,7 @@ func poisonGram(t *testing.T, d *Data) {
 func TestGramWorkGroups(t *testing.T) {
 	rng := rand.New(rand.NewPCG(10, 10))
 	n, f := 2500, 35
-	tab := lsgd.NewTable(n, f+1, lsgd.F64)
+	tab := tableio.NewTable(n, f+1, lsgd.F64)
 	for i := range tab.F64 {
 		tab.F64[i] = 3 + rng.NormFloat64()
 	}
