@@ -34,7 +34,8 @@ func (i Info) String() string { return fmt.Sprintf("gpu: none (%s)\nauto: %s", i
 
 // Options configure the GPU backend.
 type Options struct {
-	F64 bool
+	F64    bool
+	Device string
 }
 
 // Backend is never constructed in this build.
@@ -46,6 +47,24 @@ var _ lsgd.Backend = (*Backend)(nil)
 func Probe() (Info, error) {
 	return Info{Auto: "cpu", Reason: errNoCgo.Error()}, errNoCgo
 }
+
+// ProbeDevice reports that this build has no GPU backend.
+func ProbeDevice(string) (Info, error) { return Probe() }
+
+// Device is one place an OpenGL context can come from.
+type Device struct {
+	Selector, Source, Line string
+	Caps                   Caps
+	Err                    error
+}
+
+// Devices reports one line: this build has no GPU backend.
+func Devices() []Device {
+	return []Device{{Source: "OpenGL", Line: "OpenGL: none (" + errNoCgo.Error()[len("gpu: "):] + ")", Err: errNoCgo}}
+}
+
+// ParseDevice accepts any selector: there is nothing to choose from.
+func ParseDevice(s string) (string, error) { return s, nil }
 
 // New reports that this build has no GPU backend.
 func New(Options) (*Backend, error) { return nil, errNoCgo }
