@@ -14,6 +14,7 @@ import (
 
 	"github.com/lsgd/lsgd"
 	"github.com/lsgd/lsgd/cpu"
+	"github.com/lsgd/lsgd/gpu/internal/gldev"
 )
 
 // newBackendOrSkip opens the GPU backend, or skips the test when there is
@@ -449,6 +450,9 @@ func TestProbe(t *testing.T) {
 		t.Skipf("no GL context: %v", err)
 	}
 	t.Logf("\n%s", info)
+	if sel, _ := gldev.ParseDevice(os.Getenv("LSGD_DEVICE")); sel != gldev.SelectAuto && info.Caps.Selector != sel {
+		t.Errorf("LSGD_DEVICE=%s opened %q (%s)", sel, info.Caps.Selector, info.Caps.Source)
+	}
 	want := "gpu"
 	if info.Caps.Software {
 		want = "cpu"

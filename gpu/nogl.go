@@ -17,8 +17,10 @@ var errNoCgo = errors.New("gpu: this lsgd was built without cgo, so it has no Op
 
 // Caps are the capabilities of a GL device (none in this build).
 type Caps struct {
+	Source, Selector                string
 	Vendor, Renderer, Version, GLSL string
 	Compute, FP64, Software         bool
+	MemoryBytes, FreeMemoryBytes    int64
 }
 
 // Info is what Probe found.
@@ -53,14 +55,15 @@ func ProbeDevice(string) (Info, error) { return Probe() }
 
 // Device is one place an OpenGL context can come from.
 type Device struct {
-	Selector, Source, Line string
-	Caps                   Caps
-	Err                    error
+	Selector, Source, Line, Why string
+	Caps                        Caps
+	Err                         error
 }
 
 // Devices reports one line: this build has no GPU backend.
 func Devices() []Device {
-	return []Device{{Source: "OpenGL", Line: "OpenGL: none (" + errNoCgo.Error()[len("gpu: "):] + ")", Err: errNoCgo}}
+	why := errNoCgo.Error()[len("gpu: "):]
+	return []Device{{Source: "OpenGL", Line: "OpenGL: none (" + why + ")", Why: why, Err: errNoCgo}}
 }
 
 // ParseDevice accepts any selector: there is nothing to choose from.

@@ -79,11 +79,11 @@ func yesNo(v bool) string {
 // it: Selector is the Options.Device value that opens it ("0",
 // "surfaceless", "glx"; empty for a line that only says why EGL gave no
 // devices), Line describes it in one line, and Err says why it gave no
-// usable context.
+// usable context (Why: the same without the prefixes).
 type Device struct {
-	Selector, Source, Line string
-	Caps                   Caps
-	Err                    error
+	Selector, Source, Line, Why string
+	Caps                        Caps
+	Err                         error
 }
 
 // Devices opens a context on every EGL device, on Mesa's surfaceless
@@ -91,7 +91,7 @@ type Device struct {
 func Devices() []Device {
 	var out []Device
 	for _, e := range gldev.List() {
-		out = append(out, Device{Selector: e.Selector, Source: e.Source, Line: e.Describe(), Caps: e.Caps, Err: e.Err})
+		out = append(out, Device{Selector: e.Selector, Source: e.Source, Line: e.Describe(), Why: e.Why(), Caps: e.Caps, Err: e.Err})
 	}
 	return out
 }

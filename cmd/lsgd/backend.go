@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -27,6 +28,7 @@ type backendOptions struct {
 	Precision    lsgd.Precision // used when PrecisionSet
 	PrecisionSet bool           // --precision given; otherwise f64 on the CPU, f32 on the GPU
 	Threads      int            // CPU worker goroutines (0: all cores)
+	Device       string         // --device for the GPU ("": LSGD_DEVICE, else auto)
 }
 
 // openBackend picks the backend:
@@ -37,17 +39,20 @@ type backendOptions struct {
 //     with a one-line note on stderr saying why (a software renderer such
 //     as llvmpipe counts as no GPU).
 func (a *app) openBackend(cmd *cobra.Command, o backendOptions) (lsgd.Backend, error) {
+	if o.Device == "" {
+		o.Device = a.device
+	}
 	switch o.Kind {
 	case backendCPU:
 		return a.cpuBackend(o), nil
 	case backendGPU:
 		b, err := openGPU(o)
 		if err != nil {
-			return nil, fmt.Errorf("--backend gpu: %w", err)
+			return nil, fmt.Errorf("--backend gpu: %s", strings.TrimPrefix(err.Error(), "gpu: "))
 		}
 		return b, nil
 	case backendAuto, "":
-		p := probeGPU()
+		p := probeGPU(o.Device)
 		if !p.Usable {
 			a.notef("note: using the CPU: %s", p.Why)
 			return a.cpuBackend(o), nil

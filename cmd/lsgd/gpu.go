@@ -60,10 +60,11 @@ func takeGLFWLog() string {
 	return strings.TrimPrefix(s, "PlatformError: ")
 }
 
-// probeGPU asks the gpu package what it found.
-func probeGPU() gpuProbe {
+// probeGPU asks the gpu package what it found on the device a --device
+// value selects ("": LSGD_DEVICE, else auto).
+func probeGPU(device string) gpuProbe {
 	takeGLFWLog()
-	info, err := gpu.Probe()
+	info, err := gpu.ProbeDevice(device)
 	if msg := takeGLFWLog(); err != nil && msg != "" {
 		// GLFW reported the real cause through its logger; the error
 		// that follows it is a consequence ("not initialized").
@@ -87,7 +88,7 @@ func probeGPU() gpuProbe {
 // openGPU opens the GL backend: float32 storage unless --precision f64.
 func openGPU(o backendOptions) (lsgd.Backend, error) {
 	takeGLFWLog()
-	b, err := gpu.New(gpu.Options{F64: o.PrecisionSet && o.Precision == lsgd.F64})
+	b, err := gpu.New(gpu.Options{F64: o.PrecisionSet && o.Precision == lsgd.F64, Device: o.Device})
 	if msg := takeGLFWLog(); err != nil && msg != "" {
 		return nil, fmt.Errorf("no OpenGL context (%s)", msg)
 	}

@@ -119,11 +119,11 @@ func (a *app) compare(cmd *cobra.Command, f *compareFlags) error {
 // gpuForCompare opens the GL device when there is one (a software renderer
 // too: compare checks correctness, not speed), or says why not.
 func (a *app) gpuForCompare() (lsgd.Backend, string) {
-	p := probeGPU()
+	p := probeGPU(a.device)
 	if !p.OK || p.Err != nil {
 		return nil, p.Why
 	}
-	b, err := openGPU(backendOptions{})
+	b, err := openGPU(backendOptions{Device: a.device})
 	if err != nil {
 		return nil, strings.TrimPrefix(err.Error(), "gpu: ")
 	}
@@ -269,7 +269,7 @@ Exit status 1 when a dataset fails.`,
 			}
 			backends := []lsgd.Backend{a.cpuBackend(backendOptions{Precision: lsgd.F64, PrecisionSet: true, Threads: threads})}
 			if withGPU {
-				g, err := openGPU(backendOptions{})
+				g, err := openGPU(backendOptions{Device: a.device})
 				if err != nil {
 					return fmt.Errorf("--gpu: %s", strings.TrimPrefix(err.Error(), "gpu: "))
 				}

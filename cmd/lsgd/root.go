@@ -11,12 +11,14 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/lsgd/lsgd"
+	"github.com/lsgd/lsgd/gpu"
 )
 
 // app holds what every command shares: where output goes.
 type app struct {
 	stdout, stderr io.Writer
 	args           []string // the command line, without the program name
+	device         string   // --device: which OpenGL device the GPU backend uses ("": LSGD_DEVICE, else auto)
 }
 
 // notef prints a one-line note on stderr.
@@ -61,6 +63,17 @@ input (file, row, column, flag value) or usage; 130 interrupted (Ctrl-C).`,
 			}
 			return usageErrorf(cmd, "no command given (one of %s)", strings.Join(names, ", "))
 		},
+	}
+	root.PersistentFlags().StringVar(&a.device, "device", "", "OpenGL device for the GPU backend: auto (the first hardware device), N (EGL device N as 'lsgd devices' lists it), surfaceless or glx; default $LSGD_DEVICE, else auto (the flag wins over the variable)")
+	root.PersistentPreRunE = func(cmd *cobra.Command, args []string) error {
+		if cmd.Flags().Changed("device") {
+			d, err := gpu.ParseDevice(a.device)
+			if err != nil {
+				return usageErrorf(cmd, "--device: %s", strings.TrimPrefix(err.Error(), "gpu: "))
+			}
+			a.device = d
+		}
+		return nil
 	}
 	root.CompletionOptions.DisableDefaultCmd = true
 	root.SuggestionsMinimumDistance = 2

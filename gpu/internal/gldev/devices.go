@@ -62,15 +62,25 @@ func entryOf(e Entry, open func() (*Device, error)) Entry {
 	return e
 }
 
+// Why is the reason in Err without the "gpu: " and source prefixes, or "".
+func (e Entry) Why() string {
+	if e.Err == nil {
+		return ""
+	}
+	why := strings.TrimPrefix(e.Err.Error(), "gpu: ")
+	why = strings.TrimPrefix(why, e.Source+": ")
+	if i := strings.Index(e.Source, " ("); i > 0 { // "EGL device 0 (/dev/dri/card0)"
+		why = strings.TrimPrefix(why, e.Source[:i]+": ")
+	}
+	return why
+}
+
 // Describe is one line about an entry for listings: renderer, vendor,
 // OpenGL version, memory where the driver tells, and the source; or the
 // reason it gave no context.
 func (e Entry) Describe() string {
 	if e.Err != nil {
-		why := strings.TrimPrefix(e.Err.Error(), "gpu: ")
-		why = strings.TrimPrefix(why, e.Caps.Source+": ")
-		why = strings.TrimPrefix(why, e.Source+": ")
-		return fmt.Sprintf("%s: none (%s)", e.Source, why)
+		return fmt.Sprintf("%s: none (%s)", e.Source, e.Why())
 	}
 	c := &e.Caps
 	s := fmt.Sprintf("%s (%s), OpenGL %s", c.Renderer, c.Vendor, c.Version)
