@@ -191,17 +191,22 @@ func openSel(sel string) (*Device, error) {
 		return nil, err
 	}
 	if n >= len(devs) {
-		return nil, fmt.Errorf("gpu: no EGL device %d (EGL lists %d: %s)", n, len(devs), numbers(len(devs)))
+		return nil, fmt.Errorf("gpu: no EGL device %d (EGL lists %s)", n, numbers(len(devs)))
 	}
 	return openEGLDevice(n, devs[n])
 }
 
+// numbers says which device numbers there are: "1 device: 0", "3
+// devices: 0, 1, 2".
 func numbers(n int) string {
 	s := make([]string, n)
 	for i := range s {
 		s[i] = strconv.Itoa(i)
 	}
-	return strings.Join(s, ", ")
+	if n == 1 {
+		return "1 device: 0"
+	}
+	return fmt.Sprintf("%d devices: %s", n, strings.Join(s, ", "))
 }
 
 // openAuto tries the EGL devices (hardware first, as their extensions
