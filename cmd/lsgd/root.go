@@ -69,7 +69,7 @@ input (file, row, column, flag value) or usage; 130 interrupted (Ctrl-C).`,
 		if cmd.Flags().Changed("device") {
 			d, err := gpu.ParseDevice(a.device)
 			if err != nil {
-				return usageErrorf(cmd, "--device: %s", strings.TrimPrefix(err.Error(), "gpu: "))
+				return usageErrorf(cmd, "--device %q: want auto, a device number (see lsgd devices), surfaceless or glx", a.device)
 			}
 			a.device = d
 		}
