@@ -259,7 +259,7 @@ func openAuto() (*Device, error) {
 			return found, nil
 		}
 	}
-	if found == nil && egl.err == nil && egl.clientExts[surfacelessExt] {
+	if found == nil && hasSurfaceless() {
 		if try(openSurfaceless()) {
 			return found, nil
 		}
@@ -274,43 +274,6 @@ func openAuto() (*Device, error) {
 	}
 	return nil, fmt.Errorf("gpu: no OpenGL 4.3 context: %s", strings.Join(why, "; "))
 }
-
-const surfacelessExt = "EGL_MESA_platform_surfaceless"
-
-func openEGLDevice(i int, dv eglDeviceInfo) (*Device, error) {
-	what := fmt.Sprintf("EGL device %d", i)
-	dpy, err := eglDisplay(eglKey{eglPlatformDeviceEXT, i}, unsafe.Pointer(dv.handle), what)
-	if err != nil {
-		return nil, err
-	}
-	c, err := newEGLContext(dpy, what)
-	if err != nil {
-		return nil, err
-	}
-	return newDevice(c, what, strconv.Itoa(i))
-}
-
-func openSurfaceless() (*Device, error) {
-	const what = "EGL surfaceless"
-	if err := loadEGL(); err != nil {
-		return nil, err
-	}
-	if !egl.clientExts[surfacelessExt] {
-		return nil, fmt.Errorf("gpu: %s: the EGL library has no %s", what, surfacelessExt)
-	}
-	dpy, err := eglDisplay(eglKey{eglPlatformSurfaceless, -1}, nil, what)
-	if err != nil {
-		return nil, err
-	}
-	c, err := newEGLContext(dpy, what)
-	if err != nil {
-		return nil, err
-	}
-	return newDevice(c, what, SelectSurfaceless)
-}
-
-func (c *eglContext) loader() string                      { return "egl" }
-func (c *eglContext) procAddr(name string) unsafe.Pointer { return eglProcAddr(name) }
 
 // newDevice wraps a context that was just made current: it loads the GL
 // functions through the context's own proc-address function, reads the

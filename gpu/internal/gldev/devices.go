@@ -42,7 +42,7 @@ func List() []Entry {
 			}
 			out = append(out, entryOf(e, func() (*Device, error) { return openEGLDevice(i, dv) }))
 		}
-		if egl.err == nil && egl.clientExts[surfacelessExt] {
+		if hasSurfaceless() {
 			out = append(out, entryOf(Entry{Selector: SelectSurfaceless, Source: "EGL surfaceless"}, openSurfaceless))
 		}
 		out = append(out, entryOf(Entry{Selector: SelectGLX, Source: glxSource}, openGLFW))

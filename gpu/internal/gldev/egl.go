@@ -1,4 +1,4 @@
-//go:build cgo
+//go:build cgo && unix
 
 package gldev
 
@@ -81,6 +81,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strconv"
 	"strings"
 	"unsafe"
 )
@@ -413,3 +414,44 @@ func legacyVersion(procAddr func(string) unsafe.Pointer) string {
 	}
 	return s
 }
+
+const surfacelessExt = "EGL_MESA_platform_surfaceless"
+
+func openEGLDevice(i int, dv eglDeviceInfo) (*Device, error) {
+	what := fmt.Sprintf("EGL device %d", i)
+	dpy, err := eglDisplay(eglKey{eglPlatformDeviceEXT, i}, unsafe.Pointer(dv.handle), what)
+	if err != nil {
+		return nil, err
+	}
+	c, err := newEGLContext(dpy, what)
+	if err != nil {
+		return nil, err
+	}
+	return newDevice(c, what, strconv.Itoa(i))
+}
+
+func openSurfaceless() (*Device, error) {
+	const what = "EGL surfaceless"
+	if err := loadEGL(); err != nil {
+		return nil, err
+	}
+	if !egl.clientExts[surfacelessExt] {
+		return nil, fmt.Errorf("gpu: %s: the EGL library has no %s", what, surfacelessExt)
+	}
+	dpy, err := eglDisplay(eglKey{eglPlatformSurfaceless, -1}, nil, what)
+	if err != nil {
+		return nil, err
+	}
+	c, err := newEGLContext(dpy, what)
+	if err != nil {
+		return nil, err
+	}
+	return newDevice(c, what, SelectSurfaceless)
+}
+
+func (c *eglContext) loader() string                      { return "egl" }
+func (c *eglContext) procAddr(name string) unsafe.Pointer { return eglProcAddr(name) }
+
+// hasSurfaceless reports whether the loaded EGL library offers Mesa's
+// surfaceless platform (call after eglDevices or loadEGL).
+func hasSurfaceless() bool { return egl.err == nil && egl.clientExts[surfacelessExt] }
