@@ -1,7 +1,8 @@
 # lsgd — two commands do everything on a fresh Debian machine:
 #   make demo   generate 1M rows, fit them on the CPU (and the GPU when there is one), check against the exact solve
-#   make test   every test, GPU tests included (on Mesa llvmpipe under Xvfb when there is no GPU)
-# Both install what they need first (.ci/deps.sh: apt packages, Xvfb, Go).
+#   make test   every test, GPU tests included (through EGL, on Mesa llvmpipe when there is no GPU; no X server)
+# Both install what they need first (.ci/deps.sh: apt packages, EGL, Xvfb for the GLX test, Go).
+#   make gpu-bundle   the GPU-server check: bin/lsgd-egl and the loader packages in .gl/ (see .ci/gpu-bundle.sh)
 
 SHELL := /bin/bash
 GOBIN_DIR := $(shell bash .ci/deps.sh | tail -n1)
@@ -33,6 +34,9 @@ bench: build
 fuzz:
 	go test -run '^$$' -fuzz FuzzReadCSV -fuzztime 2m ./tableio
 	go test -run '^$$' -fuzz FuzzReadNPY -fuzztime 2m ./tableio
+
+gpu-bundle:
+	bash .ci/gpu-bundle.sh
 
 clean:
 	rm -rf bin $(OUT)

@@ -8,7 +8,7 @@
 #   1. stream.sh                       C read bandwidth (the floor of one pass over X)
 #   2. lsgd bench                      gradient pass at 1M×32 and 1M×128, f32 and f64, CPU
 #                                      (and the GPU backend, f32, when a GL context opens;
-#                                      llvmpipe under Xvfb counts, labelled as software)
+#                                      llvmpipe through EGL counts, labelled as software)
 #   3. grad_bench.py                   numpy, PyTorch CPU, C read-sum and C fused, same shapes
 #   4. lsgd bench                      again, to show the drift across the peers' run
 #   5. time to 1e-6 relative error on the peers' own 1M×32 problem (make_problem, seed 0,

@@ -2,15 +2,19 @@
 # Installs what building and testing lsgd needs on a Debian/Ubuntu machine,
 # skipping whatever is already there:
 #   - C toolchain, X11 and GL headers for the cgo build of GLFW and go-gl,
-#   - Xvfb and Mesa (llvmpipe runs the compute shaders on the CPU),
+#   - EGL (GLVND's libEGL and Mesa's EGL vendor library): the GPU tests get
+#     their OpenGL context from EGL on Mesa llvmpipe, which runs the compute
+#     shaders on the CPU, with no X server; libegl-dev for the EGL-only
+#     build of the GPU-server bundle (go build -tags noglfw,egl),
+#   - Xvfb, for the one test that keeps the GLX (GLFW) path alive,
 #   - Go (the version go.mod names), fetched from the Go module proxy into
 #     ~/.cache/lsgd/go when the machine has none or an older one.
 # Prints the Go binary's directory on its last line (the Makefile puts it
 # first on PATH).
 set -euo pipefail
 
-pkgs=(gcc libc6-dev pkg-config xvfb xauth libgl1-mesa-dri libgl-dev libx11-dev libxcursor-dev
-      libxrandr-dev libxinerama-dev libxi-dev libxxf86vm-dev curl unzip ca-certificates)
+pkgs=(gcc libc6-dev pkg-config xvfb xauth libgl1-mesa-dri libgl-dev libegl1 libegl-mesa0 libegl-dev
+      libx11-dev libxcursor-dev libxrandr-dev libxinerama-dev libxi-dev libxxf86vm-dev curl unzip ca-certificates)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -74,6 +74,10 @@ func (p Precision) Or(def lsgd.Precision) lsgd.Precision {
 // Options are the settings that are not the kind or the precision.
 type Options struct {
 	Threads int // CPU worker goroutines (0: all cores)
+	// Device picks the GL device: "auto" or "" (the LSGD_DEVICE
+	// variable, else the first hardware device), an EGL device number as
+	// gpu.Devices lists them, "surfaceless" or "glx".
+	Device string
 }
 
 // Open opens a backend of the given kind and precision. why says in one
@@ -88,13 +92,13 @@ func Open(kind Kind, prec Precision, o Options) (b lsgd.Backend, why string, err
 		c := openCPU(prec, o)
 		return c, c.Device(), nil
 	case GPU:
-		g, err := gpu.New(gpu.Options{F64: prec == F64})
+		g, err := gpu.New(gpu.Options{F64: prec == F64, Device: o.Device})
 		if err != nil {
 			return nil, "", err
 		}
 		return g, g.Device(), nil
 	case Auto, "":
-		g, err := gpu.New(gpu.Options{F64: prec == F64})
+		g, err := gpu.New(gpu.Options{F64: prec == F64, Device: o.Device})
 		if err != nil {
 			return openCPU(prec, o), strings.TrimPrefix(err.Error(), "gpu: "), nil
 		}

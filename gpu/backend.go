@@ -33,6 +33,13 @@ type Options struct {
 	// F64 stores the table and accumulates in float64 (default float32).
 	F64 bool
 
+	// Device chooses the OpenGL context: "auto" (the first hardware EGL
+	// device, falling back to a software one, Mesa's surfaceless platform
+	// or GLX), an EGL device number as "lsgd devices" lists it,
+	// "surfaceless" or "glx". Empty means the environment variable
+	// LSGD_DEVICE, and auto when that is unset too.
+	Device string
+
 	// MaxBlockBytes, when positive, lowers the largest shader storage
 	// block the backend uses below the device's
 	// MAX_SHADER_STORAGE_BLOCK_SIZE, so tests can exercise the split into
@@ -112,14 +119,15 @@ type Backend struct {
 
 var _ lsgd.Backend = (*Backend)(nil)
 
-// New opens a hidden window with an OpenGL 4.3 core context. It fails with
-// one line when there is no display, no 4.3 context, no compute shaders or
+// New opens an OpenGL 4.3 core context (from EGL, or a hidden GLFW window
+// on an X display) as opt.Device chooses. It fails with one line when
+// there is no EGL library or device, no 4.3 context, no compute shaders or
 // no double precision in shaders.
 func New(opt Options) (*Backend, error) {
 	if err := opt.fromEnv(); err != nil {
 		return nil, err
 	}
-	dev, err := gldev.Open()
+	dev, err := gldev.Open(gldev.Options{Device: opt.Device})
 	if err != nil {
 		return nil, err
 	}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/lsgd/lsgd"
 	"github.com/lsgd/lsgd/cpu"
+	"github.com/lsgd/lsgd/gpu/internal/gldev"
 	"github.com/lsgd/lsgd/tableio"
 )
 
@@ -390,10 +391,10 @@ func TestCompileError(t *testing.T) {
 	}
 }
 
-// TestNoDisplay runs Probe and New in a child process without a display
-// and wants one-line errors saying so.
-func TestNoDisplay(t *testing.T) {
-	if os.Getenv("LSGD_GPU_CHILD") == "nodisplay" {
+// TestNoContext runs Probe and New in a child process where no context
+// can open, for each reason, and wants the one-line error that says so.
+func TestNoContext(t *testing.T) {
+	if os.Getenv("LSGD_GPU_CHILD") == "nocontext" {
 		_, err := Probe()
 		fmt.Printf("probe: %v\n", err)
 		_, err = New(Options{})
@@ -403,24 +404,35 @@ func TestNoDisplay(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts a child process")
 	}
+	const noEGL = "LSGD_EGL_LIBRARY=libEGL-lsgd-missing.so.1"
 	cases := []struct{ env, want string }{
-		{"DISPLAY=", "gpu: no display"},
-		{"DISPLAY=:4321", "gpu: no display"}, // no server listens there
+		{noEGL + " DISPLAY=", "gpu: no OpenGL 4.3 context: no EGL library (libEGL-lsgd-missing.so.1: cannot open shared object file"},
+		{noEGL + " DISPLAY=", "; GLX (GLFW): no display (DISPLAY is not set)"},
+		{"LSGD_DEVICE=glx DISPLAY=", "gpu: GLX (GLFW): no display (DISPLAY is not set)"},
+		{"LSGD_DEVICE=glx DISPLAY=:4321", "gpu: GLX (GLFW): no display (GLFW cannot initialise"}, // no server listens there
+		{"LSGD_DEVICE=17", "gpu: no EGL device 17 (EGL lists "},
 	}
 	if info, err := Probe(); err == nil && strings.Contains(info.Caps.Version, "Mesa") {
 		// Mesa can be told to offer no more than OpenGL 4.2.
-		cases = append(cases, struct{ env, want string }{"MESA_GL_VERSION_OVERRIDE=4.2", "gpu: no OpenGL 4.3 core context"})
+		cases = append(cases, struct{ env, want string }{"MESA_GL_VERSION_OVERRIDE=4.2 DISPLAY=", "gpu: no OpenGL 4.3 context: EGL device 0: OpenGL 4.2"},
+			struct{ env, want string }{"MESA_GL_VERSION_OVERRIDE=4.2 LSGD_DEVICE=surfaceless", "gpu: EGL surfaceless: OpenGL 4.2"})
 	}
 	for _, c := range cases {
-		cmd := exec.Command(os.Args[0], "-test.run=^TestNoDisplay$", "-test.v")
-		cmd.Env = append(os.Environ(), "LSGD_GPU_CHILD=nodisplay", c.env)
+		cmd := exec.Command(os.Args[0], "-test.run=^TestNoContext$", "-test.v")
+		cmd.Env = append(os.Environ(), "LSGD_GPU_CHILD=nocontext")
+		cmd.Env = append(cmd.Env, strings.Fields(c.env)...)
 		out, err := cmd.CombinedOutput()
 		if err != nil {
 			t.Fatalf("child: %v\n%s", err, out)
 		}
-		for _, want := range []string{"probe: " + c.want, "new: " + c.want} {
-			if !strings.Contains(string(out), want) {
-				t.Errorf("%s: child output lacks %q:\n%s", c.env, want, out)
+		for _, want := range []string{"probe: ", "new: "} {
+			i := strings.Index(string(out), want)
+			if i < 0 {
+				t.Fatalf("%s: child output lacks %q:\n%s", c.env, want, out)
+			}
+			line, _, _ := strings.Cut(string(out[i+len(want):]), "\n")
+			if !strings.Contains(line, c.want) {
+				t.Errorf("%s: %s%s\nwant it to contain %q", c.env, want, line, c.want)
 			}
 		}
 		t.Logf("%q:\n%s", c.env, out)
@@ -439,6 +451,9 @@ func TestProbe(t *testing.T) {
 		t.Skipf("no GL context: %v", err)
 	}
 	t.Logf("\n%s", info)
+	if sel, _ := gldev.ParseDevice(os.Getenv("LSGD_DEVICE")); sel != gldev.SelectAuto && info.Caps.Selector != sel {
+		t.Errorf("LSGD_DEVICE=%s opened %q (%s)", sel, info.Caps.Selector, info.Caps.Source)
+	}
 	want := "gpu"
 	if info.Caps.Software {
 		want = "cpu"

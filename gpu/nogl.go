@@ -17,8 +17,10 @@ var errNoCgo = errors.New("gpu: this lsgd was built without cgo, so it has no Op
 
 // Caps are the capabilities of a GL device (none in this build).
 type Caps struct {
+	Source, Selector                string
 	Vendor, Renderer, Version, GLSL string
 	Compute, FP64, Software         bool
+	MemoryBytes, FreeMemoryBytes    int64
 }
 
 // Info is what Probe found.
@@ -34,7 +36,8 @@ func (i Info) String() string { return fmt.Sprintf("gpu: none (%s)\nauto: %s", i
 
 // Options configure the GPU backend.
 type Options struct {
-	F64 bool
+	F64    bool
+	Device string
 }
 
 // Backend is never constructed in this build.
@@ -46,6 +49,25 @@ var _ lsgd.Backend = (*Backend)(nil)
 func Probe() (Info, error) {
 	return Info{Auto: "cpu", Reason: errNoCgo.Error()}, errNoCgo
 }
+
+// ProbeDevice reports that this build has no GPU backend.
+func ProbeDevice(string) (Info, error) { return Probe() }
+
+// Device is one place an OpenGL context can come from.
+type Device struct {
+	Selector, Source, Line, Why string
+	Caps                        Caps
+	Err                         error
+}
+
+// Devices reports one line: this build has no GPU backend.
+func Devices() []Device {
+	why := errNoCgo.Error()[len("gpu: "):]
+	return []Device{{Source: "OpenGL", Line: "OpenGL: none (" + why + ")", Why: why, Err: errNoCgo}}
+}
+
+// ParseDevice accepts any selector: there is nothing to choose from.
+func ParseDevice(s string) (string, error) { return s, nil }
 
 // New reports that this build has no GPU backend.
 func New(Options) (*Backend, error) { return nil, errNoCgo }

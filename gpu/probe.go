@@ -26,8 +26,12 @@ type Info struct {
 // 4.3 core context, no compute shaders); Info.Auto and Info.Reason are set
 // either way. A software renderer (llvmpipe, softpipe, SwiftShader) works
 // but counts as no GPU for auto.
-func Probe() (Info, error) {
-	dev, err := gldev.Open()
+func Probe() (Info, error) { return ProbeDevice("") }
+
+// ProbeDevice is Probe on the device a selector chooses (see
+// Options.Device; "" is LSGD_DEVICE, else auto).
+func ProbeDevice(device string) (Info, error) {
+	dev, err := gldev.Open(gldev.Options{Device: device})
 	if err != nil {
 		return Info{Auto: "cpu", Reason: err.Error()}, err
 	}
@@ -64,12 +68,12 @@ func (i Info) String() string {
 	}
 	c := &i.Caps
 	var b strings.Builder
-	fmt.Fprintf(&b, "gpu: %s (%s), OpenGL %s, GLSL %s\n", c.Renderer, c.Vendor, c.Version, c.GLSL)
+	fmt.Fprintf(&b, "gpu: %s (%s), OpenGL %s, GLSL %s, from %s\n", c.Renderer, c.Vendor, c.Version, c.GLSL, c.Source)
 	fmt.Fprintf(&b, "  compute: yes, fp64: %v, software renderer: %v\n", yesNo(c.FP64), yesNo(c.Software))
 	fmt.Fprintf(&b, "  storage block: %s, work groups: %v per dispatch, %v per group (%d invocations), shared memory: %s\n",
 		gldev.Bytes(c.MaxBlockBytes), c.MaxGroupCount, c.MaxGroupSize, c.MaxInvocations, gldev.Bytes(int64(c.SharedBytes)))
-	if c.MemoryBytes > 0 {
-		fmt.Fprintf(&b, "  memory: %s\n", gldev.Bytes(c.MemoryBytes))
+	if m := c.Memory(); m != "" {
+		fmt.Fprintf(&b, "  memory: %s\n", m)
 	}
 	fmt.Fprintf(&b, "auto: %s (%s)", i.Auto, i.Reason)
 	return b.String()
@@ -81,3 +85,27 @@ func yesNo(v bool) string {
 	}
 	return "no"
 }
+
+// Device is one place an OpenGL context can come from, as Devices found
+// it: Selector is the Options.Device value that opens it ("0",
+// "surfaceless", "glx"; empty for a line that only says why EGL gave no
+// devices), Line describes it in one line, and Err says why it gave no
+// usable context (Why: the same without the prefixes).
+type Device struct {
+	Selector, Source, Line, Why string
+	Caps                        Caps
+	Err                         error
+}
+
+// Devices opens a context on every EGL device, on Mesa's surfaceless
+// platform and through GLX in turn, and says what each is or why it failed.
+func Devices() []Device {
+	var out []Device
+	for _, e := range gldev.List() {
+		out = append(out, Device{Selector: e.Selector, Source: e.Source, Line: e.Describe(), Why: e.Why(), Caps: e.Caps, Err: e.Err})
+	}
+	return out
+}
+
+// ParseDevice checks a device selector (auto, a number, surfaceless, glx).
+func ParseDevice(s string) (string, error) { return gldev.ParseDevice(s) }

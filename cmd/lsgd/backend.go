@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -25,6 +26,7 @@ type backendOptions struct {
 	Kind      string            // auto, cpu or gpu
 	Precision backend.Precision // Default: f64 on the CPU, f32 on the GPU
 	Threads   int               // CPU worker goroutines (0: all cores)
+	Device    string            // --device for the GPU ("": LSGD_DEVICE, else auto)
 }
 
 // openBackend opens the backend --backend names (backend.Open decides and
@@ -37,8 +39,11 @@ func (a *app) openBackend(cmd *cobra.Command, o backendOptions) (lsgd.Backend, e
 	if err != nil {
 		return nil, usageErrorf(cmd, "--backend must be auto, cpu or gpu, got %q", o.Kind)
 	}
+	if o.Device == "" {
+		o.Device = a.device
+	}
 	takeGLFWLog()
-	b, why, err := backend.Open(kind, o.Precision, backend.Options{Threads: o.Threads})
+	b, why, err := backend.Open(kind, o.Precision, backend.Options{Threads: o.Threads, Device: o.Device})
 	onCPU := err == nil && kind == backend.Auto && b.Name() != string(backend.GPU)
 	if msg := takeGLFWLog(); msg != "" && (err != nil || onCPU) {
 		// GLFW reported the real cause through its logger; the error
@@ -49,7 +54,7 @@ func (a *app) openBackend(cmd *cobra.Command, o backendOptions) (lsgd.Backend, e
 		}
 	}
 	if err != nil {
-		return nil, fmt.Errorf("--backend %s: %w", kind, err)
+		return nil, fmt.Errorf("--backend %s: %s", kind, strings.TrimPrefix(err.Error(), "gpu: "))
 	}
 	if onCPU {
 		a.notef("note: using the CPU: %s", why)

@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"encoding/json"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
@@ -372,16 +373,17 @@ func TestGenTrainPredict(t *testing.T) {
 	}
 }
 
-// --backend gpu without a display fails in one line; auto falls back to
-// the CPU with a one-line note.
+// --backend gpu without EGL or a display fails in one line; auto falls
+// back to the CPU with a one-line note.
 func TestBackendChoice(t *testing.T) {
 	dir := t.TempDir()
 	data := copyTestdata(t, dir, "tutorial.csv")
 	g := cli(t, dir, "train", "--data", data, "--no-intercept", "--backend", "gpu", "--model-out", "m.json")
 	if g.code == 0 {
-		t.Skip("a GL context opened without a display; the no-GPU checks do not apply here")
+		t.Fatalf("--backend gpu succeeded with no EGL library and no display:\n%s", g)
 	}
-	if l := lines(g.stderr); len(l) != 1 || !strings.Contains(l[0], "gpu") {
+	if l := lines(g.stderr); len(l) != 1 || !strings.Contains(l[0], "no EGL library (libEGL-lsgd-missing.so.1") ||
+		!strings.Contains(l[0], "GLX (GLFW): no display") {
 		t.Errorf("--backend gpu: want one line naming the GPU on stderr:\n%s", g)
 	}
 	if g.stdout != "" || exists(dir, "m.json") {
@@ -391,7 +393,7 @@ func TestBackendChoice(t *testing.T) {
 	if a.code != 0 {
 		t.Fatalf("--backend auto failed:\n%s", a)
 	}
-	if l := lines(a.stderr); len(l) != 1 || !strings.Contains(l[0], "CPU") {
+	if l := lines(a.stderr); len(l) != 1 || !strings.Contains(l[0], "CPU") || !strings.Contains(l[0], "no EGL library") {
 		t.Errorf("--backend auto: want one note saying it uses the CPU and why:\n%s", a)
 	}
 	if b := decodeOne(t, a)["backend"]; b != "cpu" {
@@ -790,13 +792,10 @@ func TestPredictSingleColumn(t *testing.T) {
 	}
 }
 
-// With a display (make test runs under Xvfb, whose Mesa llvmpipe has GL
+// With a GL context (through EGL, no display needed; Mesa llvmpipe has GL
 // 4.5 compute), --backend gpu fits on the GL device within the bounds it
 // certifies, and auto chooses by whether the renderer is hardware.
 func TestGPUBackend(t *testing.T) {
-	if os.Getenv("DISPLAY") == "" && os.Getenv("WAYLAND_DISPLAY") == "" {
-		t.Skip("no display: the GL path cannot be exercised here (TestBackendChoice covers its absence)")
-	}
 	dir := t.TempDir()
 	data := copyTestdata(t, dir, "tutorial.csv")
 	env := os.Environ()
@@ -804,7 +803,10 @@ func TestGPUBackend(t *testing.T) {
 	dev := decodeOne(t, d)
 	gpu, _ := dev["gpu"].(map[string]any)
 	if gpu == nil || gpu["ok"] != true {
-		t.Skipf("no GL 4.3 compute context on this display: %v", gpu["error"])
+		if os.Getenv("LSGD_REQUIRE_GPU") == "1" {
+			t.Fatalf("LSGD_REQUIRE_GPU=1 but no GL 4.3 compute context: %v", gpu["error"])
+		}
+		t.Skipf("no GL 4.3 compute context: %v", gpu["error"])
 	}
 	r := lsgdEnv(t, dir, env, "train", "--data", data, "--no-intercept", "--backend", "gpu", "--json")
 	if r.code != 0 {
@@ -834,5 +836,60 @@ func TestGPUBackend(t *testing.T) {
 		}
 	} else if chose != "gpu" || a.stderr != "" {
 		t.Errorf("auto on a hardware GPU: want the GPU and no note:\n%s", a)
+	}
+}
+
+// --device picks an EGL device and wins over LSGD_DEVICE; a device that
+// does not exist fails --backend gpu in one line (exit 1) and sends auto
+// to the CPU with a note; a malformed value is a usage error (exit 2).
+func TestDeviceFlag(t *testing.T) {
+	dir := t.TempDir()
+	data := copyTestdata(t, dir, "tutorial.csv")
+	var env []string
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "LSGD_DEVICE=") && !strings.HasPrefix(kv, "DISPLAY=") && !strings.HasPrefix(kv, "LSGD_EGL_LIBRARY=") {
+			env = append(env, kv)
+		}
+	}
+	dev := decodeOne(t, lsgdEnv(t, dir, env, "devices", "--json"))
+	list, _ := dev["devices"].([]any)
+	if len(list) == 0 {
+		t.Fatalf("devices --json lists nothing: %v", dev)
+	}
+	last, _ := list[len(list)-1].(map[string]any)
+	if last["device"] != "glx" || last["ok"] != false || !strings.Contains(fmt.Sprint(last["error"]), "no display") {
+		t.Errorf("last device without DISPLAY: %v; want glx, not ok, no display", last)
+	}
+	first, _ := list[0].(map[string]any)
+	if first["device"] != "0" || first["ok"] != true {
+		if os.Getenv("LSGD_REQUIRE_GPU") == "1" {
+			t.Fatalf("LSGD_REQUIRE_GPU=1 but EGL device 0 gave no context: %v", first)
+		}
+		t.Skipf("no EGL device 0: %v", first)
+	}
+	if first["source"] != "EGL device 0" || first["renderer"] == "" || first["version"] == "" {
+		t.Errorf("device 0: %v; want its source, renderer and version", first)
+	}
+	text := lsgdEnv(t, dir, env, "devices")
+	if !strings.Contains(text.stdout, "  0            "+fmt.Sprint(first["renderer"])) || !strings.Contains(text.stdout, "from EGL device 0") {
+		t.Errorf("devices: want device 0's line with its renderer:\n%s", text)
+	}
+
+	bad := append(env, "LSGD_DEVICE=99")
+	g := lsgdEnv(t, dir, bad, "train", "--data", data, "--no-intercept", "--backend", "gpu")
+	if l := lines(g.stderr); g.code != 1 || len(l) != 1 || !strings.Contains(l[0], "no EGL device 99") {
+		t.Errorf("LSGD_DEVICE=99 --backend gpu: want exit 1 and one line naming device 99:\n%s", g)
+	}
+	a := lsgdEnv(t, dir, bad, "train", "--data", data, "--no-intercept", "--json")
+	if l := lines(a.stderr); a.code != 0 || len(l) != 1 || !strings.Contains(l[0], "using the CPU: no EGL device 99") {
+		t.Errorf("LSGD_DEVICE=99 --backend auto: want the CPU with one note naming device 99:\n%s", a)
+	}
+	f := lsgdEnv(t, dir, bad, "train", "--data", data, "--no-intercept", "--backend", "gpu", "--device", "0", "--json")
+	if f.code != 0 || decodeOne(t, f)["backend"] != "gpu" {
+		t.Errorf("--device 0 with LSGD_DEVICE=99: want the flag to win and a GPU fit:\n%s", f)
+	}
+	u := lsgdEnv(t, dir, env, "train", "--data", data, "--backend", "gpu", "--device", "cuda:0")
+	if l := lines(u.stderr); u.code != 2 || len(l) < 1 || !strings.Contains(l[0], "--device") {
+		t.Errorf("--device cuda:0: want a usage error (exit 2) naming --device:\n%s", u)
 	}
 }

@@ -60,10 +60,11 @@ func takeGLFWLog() string {
 	return strings.TrimPrefix(s, "PlatformError: ")
 }
 
-// probeGPU asks the gpu package what it found.
-func probeGPU() gpuProbe {
+// probeGPU asks the gpu package what it found on the device a --device
+// value selects ("": LSGD_DEVICE, else auto).
+func probeGPU(device string) gpuProbe {
 	takeGLFWLog()
-	info, err := gpu.Probe()
+	info, err := gpu.ProbeDevice(device)
 	if msg := takeGLFWLog(); err != nil && msg != "" {
 		// GLFW reported the real cause through its logger; the error
 		// that follows it is a consequence ("not initialized").

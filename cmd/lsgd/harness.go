@@ -121,7 +121,7 @@ func (a *app) compare(cmd *cobra.Command, f *compareFlags) error {
 // too: compare checks correctness, not speed), or says why not.
 func (a *app) gpuForCompare() (lsgd.Backend, string) {
 	takeGLFWLog()
-	b, _, err := backend.Open(backend.GPU, backend.Default, backend.Options{})
+	b, _, err := backend.Open(backend.GPU, backend.Default, backend.Options{Device: a.device})
 	if msg := takeGLFWLog(); err != nil && msg != "" {
 		return nil, fmt.Sprintf("no OpenGL context (%s)", msg)
 	}
@@ -270,7 +270,7 @@ Exit status 1 when a dataset fails.`,
 			}
 			backends := []lsgd.Backend{a.cpuBackend(backendOptions{Precision: backend.F64, Threads: threads})}
 			if withGPU {
-				g, _, err := backend.Open(backend.GPU, backend.Default, backend.Options{})
+				g, _, err := backend.Open(backend.GPU, backend.Default, backend.Options{Device: a.device})
 				if err != nil {
 					return fmt.Errorf("--gpu: %s", strings.TrimPrefix(err.Error(), "gpu: "))
 				}

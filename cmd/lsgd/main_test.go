@@ -54,12 +54,18 @@ func (r result) String() string {
 	return fmt.Sprintf("lsgd %s\nexit %d\nstdout:\n%s\nstderr:\n%s", strings.Join(r.args, " "), r.code, r.stdout, r.stderr)
 }
 
-// noDisplayEnv is the environment without a display, so no GL context can
-// open: the CPU fallback is what these tests see, on any machine.
+// noEGL names an EGL library that does not exist, so that no EGL context
+// opens.
+const noEGL = "LSGD_EGL_LIBRARY=libEGL-lsgd-missing.so.1"
+
+// noDisplayEnv is the environment without a display and without EGL, so no
+// GL context can open: the CPU fallback is what these tests see, on any
+// machine.
 func noDisplayEnv() []string {
-	var env []string
+	env := []string{noEGL}
 	for _, kv := range os.Environ() {
-		if strings.HasPrefix(kv, "DISPLAY=") || strings.HasPrefix(kv, "WAYLAND_DISPLAY=") || strings.HasPrefix(kv, "LSGD_TRACE=") {
+		if strings.HasPrefix(kv, "DISPLAY=") || strings.HasPrefix(kv, "WAYLAND_DISPLAY=") || strings.HasPrefix(kv, "LSGD_TRACE=") ||
+			strings.HasPrefix(kv, "LSGD_EGL_LIBRARY=") || strings.HasPrefix(kv, "LSGD_DEVICE=") {
 			continue
 		}
 		env = append(env, kv)

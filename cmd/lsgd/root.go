@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/lsgd/lsgd/backend"
+	"github.com/lsgd/lsgd/gpu"
 	"github.com/lsgd/lsgd/tableio"
 )
 
@@ -18,6 +19,7 @@ import (
 type app struct {
 	stdout, stderr io.Writer
 	args           []string // the command line, without the program name
+	device         string   // --device: which OpenGL device the GPU backend uses ("": LSGD_DEVICE, else auto)
 }
 
 // notef prints a one-line note on stderr.
@@ -62,6 +64,17 @@ input (file, row, column, flag value) or usage; 130 interrupted (Ctrl-C).`,
 			}
 			return usageErrorf(cmd, "no command given (one of %s)", strings.Join(names, ", "))
 		},
+	}
+	root.PersistentFlags().StringVar(&a.device, "device", "", "OpenGL device for the GPU backend: auto (the first hardware device), N (EGL device N as 'lsgd devices' lists it), surfaceless or glx; default $LSGD_DEVICE, else auto (the flag wins over the variable)")
+	root.PersistentPreRunE = func(cmd *cobra.Command, args []string) error {
+		if cmd.Flags().Changed("device") {
+			d, err := gpu.ParseDevice(a.device)
+			if err != nil {
+				return usageErrorf(cmd, "--device %q: want auto, a device number (see lsgd devices), surfaceless or glx", a.device)
+			}
+			a.device = d
+		}
+		return nil
 	}
 	root.CompletionOptions.DisableDefaultCmd = true
 	root.SuggestionsMinimumDistance = 2

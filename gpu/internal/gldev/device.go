@@ -8,20 +8,23 @@
 package gldev
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
-	"log"
 	"os"
-	"runtime"
+	"strconv"
 	"strings"
+	"unsafe"
 
 	"github.com/go-gl/gl/v4.3-core/gl"
-	"github.com/go-gl/glfw/v3.3/glfw"
 )
 
 // Caps are the capabilities of a device, read once when it is opened.
 type Caps struct {
+	// Source says where the context came from: "EGL device 0", "EGL
+	// surfaceless" or "GLX (GLFW)"; Selector is the Options.Device value
+	// that opens it again ("0", "surfaceless", "glx").
+	Source, Selector string
+
 	Vendor, Renderer, Version, GLSL string
 	Major, Minor                    int // context version
 	GLSLMajor, GLSLMinor            int
@@ -39,6 +42,7 @@ type Caps struct {
 	OffsetAlign      int    // SHADER_STORAGE_BUFFER_OFFSET_ALIGNMENT
 	TimerBits        int    // QUERY_COUNTER_BITS of TIME_ELAPSED (0: no timer)
 	MemoryBytes      int64  // dedicated video memory where the driver tells (NVX_gpu_memory_info), else 0
+	FreeMemoryBytes  int64  // free video memory when opened (NVX_gpu_memory_info, ATI_meminfo), else 0
 
 	// Software is set for renderers that run on the CPU (llvmpipe,
 	// softpipe, SwiftShader, swrast).
@@ -61,105 +65,255 @@ func IsSoftware(renderer string) bool {
 	return false
 }
 
-// Device is one OpenGL 4.3 core context (with a hidden window). Its
+// Device is one OpenGL 4.3 core context, from EGL (a device, or Mesa's
+// surfaceless platform) or from a hidden GLFW window on an X display. Its
 // methods may be called from any goroutine; the GL work runs on the GL
 // thread, one closure at a time.
 type Device struct {
-	win    *glfw.Window
+	ctx    glContext
 	caps   Caps
-	ctx    Ctx
+	gctx   Ctx
 	closed bool
 }
 
+// glContext is a GL context of one of the platforms (GL thread only).
+type glContext interface {
+	makeCurrent() bool
+	release() // leaves no context current
+	destroy()
+	// loader names the proc-address function: contexts with the same
+	// loader share go-gl's function pointers.
+	loader() string
+	procAddr(name string) unsafe.Pointer
+}
+
 var (
-	glfwReady bool // glfw.Init succeeded (GL thread only)
-	glReady   bool // gl.Init succeeded
-	current   *Device
+	current  *Device // the device whose context is current (GL thread only)
+	glLoader string  // the loader go-gl's function pointers came from
 )
 
-// Open creates a hidden window with an OpenGL 4.3 core context and reads
-// its capabilities. Its errors are one line saying what is missing: a
-// display, a 4.3 core context, compute shaders.
-func Open() (*Device, error) {
+// Options choose the context Open makes.
+type Options struct {
+	// Device selects where the context comes from:
+	//
+	//	"auto"         the first hardware EGL device; else (only software
+	//	               ones, or none usable) the first EGL device that
+	//	               opens, Mesa's surfaceless platform when no EGL device
+	//	               opens, or GLX on the X display (DISPLAY) — GLX also
+	//	               when it gives hardware where EGL gave only software
+	//	"0", "1", …    that EGL device (numbered as eglQueryDevicesEXT lists them)
+	//	"surfaceless"  Mesa's surfaceless EGL platform
+	//	"glx"          a hidden GLFW window on the X display
+	//
+	// Empty means the environment variable LSGD_DEVICE, and "auto" when
+	// that is unset too.
+	Device string
+}
+
+// EnvDevice is the environment variable that chooses the device when
+// Options.Device is empty.
+const EnvDevice = "LSGD_DEVICE"
+
+// Selectors of Options.Device other than device numbers.
+const (
+	SelectAuto        = "auto"
+	SelectSurfaceless = "surfaceless"
+	SelectGLX         = "glx"
+)
+
+// ParseDevice checks a device selector and returns it normalised
+// (trimmed, lower case; "" is "auto").
+func ParseDevice(s string) (string, error) {
+	s = strings.ToLower(strings.TrimSpace(s))
+	switch s {
+	case "", SelectAuto:
+		return SelectAuto, nil
+	case SelectSurfaceless, SelectGLX:
+		return s, nil
+	}
+	if n, err := strconv.Atoi(s); err == nil && n >= 0 {
+		return strconv.Itoa(n), nil
+	}
+	return "", fmt.Errorf("gpu: device %q: want auto, a device number (see lsgd devices), surfaceless or glx", s)
+}
+
+// selector resolves Options.Device and the environment.
+func (o Options) selector() (string, error) {
+	s, from := o.Device, ""
+	if s == "" {
+		s, from = os.Getenv(EnvDevice), EnvDevice+"="
+	}
+	sel, err := ParseDevice(s)
+	if err != nil && from != "" {
+		return "", fmt.Errorf("gpu: %s%q: want auto, a device number (see lsgd devices), surfaceless or glx", from, s)
+	}
+	return sel, err
+}
+
+// Open creates an OpenGL 4.3 core context as opt selects and reads its
+// capabilities. Its error is one line saying why there is none: no EGL
+// library, no device, a GL version below 4.3, a context the driver
+// refused, no display for GLX.
+func Open(opt Options) (*Device, error) {
+	sel, err := opt.selector()
+	if err != nil {
+		return nil, err
+	}
 	var d *Device
-	var err error
-	onThread(func() { d, err = open() })
+	onThread(func() { d, err = openSel(sel) })
 	return d, err
 }
 
-func open() (d *Device, err error) {
-	defer func() {
-		if v := recover(); v != nil {
-			err = fmt.Errorf("gpu: GLFW failed: %v", oneLine(fmt.Sprint(v)))
-		}
-	}()
-	if !glfwReady {
-		if err := initGLFW(); err != nil {
-			return nil, err
-		}
-		glfwReady = true
+// detach leaves no context current on the GL thread, before another one
+// is created: EGL and GLX contexts must not be current at once, and
+// releasing a context later must not unbind a newer one.
+func detach() {
+	if current != nil {
+		current.ctx.release()
+		current = nil
 	}
-	glfw.DefaultWindowHints()
-	glfw.WindowHint(glfw.Visible, glfw.False)
-	glfw.WindowHint(glfw.ClientAPI, glfw.OpenGLAPI)
-	glfw.WindowHint(glfw.ContextVersionMajor, 4)
-	glfw.WindowHint(glfw.ContextVersionMinor, 3)
-	glfw.WindowHint(glfw.OpenGLProfile, glfw.OpenGLCoreProfile)
-	win, err := glfw.CreateWindow(16, 16, "lsgd", nil, nil)
+}
+
+// openSel opens the context a (parsed) selector names, on the GL thread.
+func openSel(sel string) (*Device, error) {
+	detach()
+	switch sel {
+	case SelectAuto:
+		return openAuto()
+	case SelectSurfaceless:
+		return openSurfaceless()
+	case SelectGLX:
+		return openGLFW()
+	}
+	n, _ := strconv.Atoi(sel)
+	devs, err := eglDevices()
 	if err != nil {
-		return nil, fmt.Errorf("gpu: no OpenGL 4.3 core context (%s)", oneLine(err.Error()))
+		return nil, err
 	}
-	win.MakeContextCurrent()
-	current = nil
-	if !glReady {
-		if err := gl.Init(); err != nil {
-			win.Destroy()
-			return nil, fmt.Errorf("gpu: cannot load OpenGL 4.3 functions (%s)", oneLine(err.Error()))
+	if n >= len(devs) {
+		return nil, fmt.Errorf("gpu: no EGL device %d (EGL lists %s)", n, numbers(len(devs)))
+	}
+	return openEGLDevice(n, devs[n])
+}
+
+// numbers says which device numbers there are: "1 device: 0", "3
+// devices: 0, 1, 2".
+func numbers(n int) string {
+	s := make([]string, n)
+	for i := range s {
+		s[i] = strconv.Itoa(i)
+	}
+	if n == 1 {
+		return "1 device: 0"
+	}
+	return fmt.Sprintf("%d devices: %s", n, strings.Join(s, ", "))
+}
+
+// openAuto tries the EGL devices (hardware first, as their extensions
+// tell), then the surfaceless platform if no EGL device opened, then GLX
+// if no hardware renderer was found yet; it returns the first hardware
+// renderer, else the first context that opened, else every reason in one
+// line.
+func openAuto() (*Device, error) {
+	var (
+		found *Device // the first context that opened
+		why   []string
+	)
+	try := func(d *Device, err error) bool {
+		detach() // the next attempt starts with no context current
+		if err != nil {
+			why = append(why, strings.TrimPrefix(err.Error(), "gpu: "))
+			return false
 		}
-		glReady = true
+		if !d.caps.Software {
+			if found != nil {
+				found.release()
+			}
+			found = d
+			return true
+		}
+		if found == nil {
+			found = d
+		} else {
+			d.release()
+		}
+		return false
 	}
-	d = &Device{win: win}
+	devs, err := eglDevices()
+	if err != nil {
+		why = append(why, strings.TrimPrefix(err.Error(), "gpu: "))
+	}
+	order := make([]int, 0, len(devs))
+	for i, dv := range devs {
+		if !dv.software() {
+			order = append(order, i)
+		}
+	}
+	for i, dv := range devs {
+		if dv.software() {
+			order = append(order, i)
+		}
+	}
+	for _, i := range order {
+		if try(openEGLDevice(i, devs[i])) {
+			return found, nil
+		}
+	}
+	if found == nil && hasSurfaceless() {
+		if try(openSurfaceless()) {
+			return found, nil
+		}
+	}
+	if found == nil || os.Getenv("DISPLAY") != "" {
+		if try(openGLFW()) {
+			return found, nil
+		}
+	}
+	if found != nil {
+		return found, nil
+	}
+	return nil, fmt.Errorf("gpu: no OpenGL 4.3 context: %s", strings.Join(why, "; "))
+}
+
+// newDevice wraps a context that was just made current: it loads the GL
+// functions through the context's own proc-address function, reads the
+// capabilities and checks for 4.3 and compute shaders. On error the
+// context is destroyed.
+func newDevice(c glContext, source, sel string) (*Device, error) {
+	d := &Device{ctx: c}
+	if err := d.loadGL(); err != nil {
+		c.destroy()
+		return nil, fmt.Errorf("gpu: %s: %s", source, strings.TrimPrefix(err.Error(), "gpu: "))
+	}
 	current = d
 	d.caps = readCaps()
-	d.ctx.caps = &d.caps
-	if !d.caps.Compute {
+	d.caps.Source, d.caps.Selector = source, sel
+	d.gctx.caps = &d.caps
+	switch {
+	case d.caps.Major < 4 || d.caps.Major == 4 && d.caps.Minor < 3:
 		d.release()
-		return nil, fmt.Errorf("gpu: %s (OpenGL %s) has no compute shaders", d.caps.Renderer, d.caps.Version)
+		return nil, fmt.Errorf("gpu: %s: OpenGL %s (%s) is below the OpenGL 4.3 lsgd needs", source, d.caps.Version, d.caps.Renderer)
+	case !d.caps.Compute:
+		d.release()
+		return nil, fmt.Errorf("gpu: %s: %s (OpenGL %s) has no compute shaders", source, d.caps.Renderer, d.caps.Version)
 	}
 	return d, nil
 }
 
-// initGLFW initialises GLFW. go-glfw's Init reports a platform error
-// (no X display) only by logging it and returning nil, so the log is
-// captured for the message and a call that needs an initialised GLFW
-// tells whether it worked.
-func initGLFW() (err error) {
-	if runtime.GOOS != "windows" && runtime.GOOS != "darwin" && os.Getenv("DISPLAY") == "" && os.Getenv("WAYLAND_DISPLAY") == "" {
-		return errors.New("gpu: no display (DISPLAY is not set)")
+// loadGL points go-gl at the functions of d's context's loader, when the
+// last load came from another one.
+func (d *Device) loadGL() error {
+	if glLoader == d.ctx.loader() {
+		return nil
 	}
-	var logged bytes.Buffer
-	out, flags := log.Writer(), log.Flags()
-	log.SetOutput(&logged)
-	log.SetFlags(0)
-	ierr := glfw.Init()
-	log.SetOutput(out)
-	log.SetFlags(flags)
-	why := strings.TrimSpace(logged.String())
-	if ierr != nil {
-		why = ierr.Error()
-	}
-	defer func() {
-		if v := recover(); v != nil {
-			if why == "" {
-				why = fmt.Sprint(v)
-			}
-			err = fmt.Errorf("gpu: no display (GLFW cannot initialise: %s)", oneLine(why))
+	glLoader = ""
+	if err := gl.InitWithProcAddrFunc(d.ctx.procAddr); err != nil {
+		if v := legacyVersion(d.ctx.procAddr); v != "" {
+			return fmt.Errorf("gpu: %s is below the OpenGL 4.3 lsgd needs (no %v)", v, err)
 		}
-	}()
-	if ierr != nil {
-		panic(ierr)
+		return fmt.Errorf("gpu: cannot load the OpenGL 4.3 functions (no %v)", err)
 	}
-	glfw.GetPrimaryMonitor() // panics with NotInitialized when Init failed
+	glLoader = d.ctx.loader()
 	return nil
 }
 
@@ -201,7 +355,14 @@ func readCaps() Caps {
 	c.TimerBits = int(bits)
 	if exts["GL_NVX_gpu_memory_info"] {
 		const dedicatedKB = 0x9047 // GPU_MEMORY_INFO_DEDICATED_VIDMEM_NVX
+		const availableKB = 0x9049 // GPU_MEMORY_INFO_CURRENT_AVAILABLE_VIDMEM_NVX
 		c.MemoryBytes = int64(getInt(dedicatedKB)) * 1024
+		c.FreeMemoryBytes = int64(getInt(availableKB)) * 1024
+	} else if exts["GL_ATI_meminfo"] {
+		const freeKB = 0x87FC // TEXTURE_FREE_MEMORY_ATI: total free, largest block, aux total, aux largest
+		var v [4]int32
+		gl.GetIntegerv(freeKB, &v[0])
+		c.FreeMemoryBytes = int64(v[0]) * 1024
 	}
 	c.Software = IsSoftware(c.Renderer)
 	clearErrors()
@@ -230,10 +391,20 @@ func (d *Device) Do(fn func(c *Ctx) error) error {
 			return
 		}
 		if current != d {
-			d.win.MakeContextCurrent()
+			if current != nil {
+				current.ctx.release()
+				current = nil
+			}
+			if !d.ctx.makeCurrent() {
+				err = fmt.Errorf("gpu: %s: cannot make the context current again", d.caps.Source)
+				return
+			}
 			current = d
+			if err = d.loadGL(); err != nil {
+				return
+			}
 		}
-		err = fn(&d.ctx)
+		err = fn(&d.gctx)
 	})
 	return err
 }
@@ -252,8 +423,8 @@ func (d *Device) Close() error {
 func (d *Device) release() {
 	d.closed = true
 	if current == d {
-		glfw.DetachCurrentContext()
+		d.ctx.release()
 		current = nil
 	}
-	d.win.Destroy()
+	d.ctx.destroy()
 }

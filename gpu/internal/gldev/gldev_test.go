@@ -10,7 +10,7 @@ import (
 
 func openOrSkip(t *testing.T) *Device {
 	t.Helper()
-	d, err := Open()
+	d, err := Open(Options{})
 	if err != nil {
 		if os.Getenv("LSGD_REQUIRE_GPU") == "1" {
 			t.Fatalf("LSGD_REQUIRE_GPU=1 but no GL context: %v", err)
