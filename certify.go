@@ -12,13 +12,18 @@ import (
 // certifies the result and maps it to the original scale.
 func (f *fitter) finish() error {
 	res := f.res
-	if err := f.data.Gradient(Theta, Rows{Lo: 0, Hi: f.n}); err != nil {
-		return err
-	}
-	f.passes++
-	st, err := f.data.Status()
-	if err != nil {
-		return err
+	var st Status
+	if f.final != nil {
+		st = *f.final // the loop ended on a full gradient at θ
+	} else {
+		if err := f.data.Gradient(Theta, Rows{Lo: 0, Hi: f.n}); err != nil {
+			return err
+		}
+		f.passes++
+		var err error
+		if st, err = f.data.Status(); err != nil {
+			return err
+		}
 	}
 	theta := make([]float64, f.p)
 	if err := f.data.Vector(Theta, theta); err != nil {
@@ -50,6 +55,11 @@ func (f *fitter) finish() error {
 	}
 	thn := math.Max(math.Sqrt(pn), 1)
 	res.GapBound = f.gapSafety() * gn / (f.curv.Min * thn)
+	if f.opt.Optimizer == OptPCG {
+		// The residual is known now: the accuracy limit's κ²·ρ term.
+		rho := math.Sqrt(math.Max(st.Loss-ridgeTerm, 0)) / (math.Sqrt(f.curv.Max/2) * math.Max(math.Sqrt(pn), 1e-300))
+		res.Accuracy = f.accuracyPCG(rho)
+	}
 	res.ErrorBound = res.GapBound + res.Accuracy
 	ls := f.lossScale()
 	res.Loss = st.Loss * ls

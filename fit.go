@@ -139,6 +139,10 @@ type fitter struct {
 	shift, mul  []float64
 	mask, ridge []float64
 	curv        Curvature
+	pc          *precond // the preconditioner (pcg)
+	rho         float64  // estimated relative residual ‖r‖/(‖X̃‖·‖θ‖) (pcg's accuracy limit)
+	amp         float64  // the accuracy limit's factor for float64 input rounded to float32 as is
+	final       *Status  // the status of a last full-data gradient at θ, when the loop ended on one
 	L, lr       float64
 	maxEpochs   int
 	batch       int

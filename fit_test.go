@@ -101,7 +101,7 @@ func TestDefaultsReachExactSolution(t *testing.T) {
 // noisy mini-batches) nearer the noise level.
 func TestOptimizersAgainstQR(t *testing.T) {
 	tols := map[lsgd.Optimizer]float64{
-		lsgd.OptNesterov: 1e-6, lsgd.OptGD: 1e-5, lsgd.OptMomentum: 1e-6,
+		lsgd.OptPCG: 1e-8, lsgd.OptNesterov: 1e-6, lsgd.OptGD: 1e-5, lsgd.OptMomentum: 1e-6,
 		lsgd.OptRMSprop: 5e-2, lsgd.OptAdam: 1e-2, lsgd.OptSGD: 2e-2,
 	}
 	type problem struct {

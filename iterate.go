@@ -43,6 +43,9 @@ func (f *fitter) lossScale() float64 {
 // every CheckEvery iterations (or every epoch with mini-batches).
 func (f *fitter) run(ctx context.Context) error {
 	o := f.opt
+	if o.Optimizer == OptPCG {
+		return f.runPCG(ctx)
+	}
 	res := f.res
 	at := Theta
 	if o.Optimizer.method() == Nesterov {

@@ -11,6 +11,7 @@ type Optimizer string
 // The optimizers. SGD is gradient descent on mini-batches of rows,
 // reshuffled every epoch.
 const (
+	OptPCG      Optimizer = "pcg"
 	OptGD       Optimizer = "gd"
 	OptMomentum Optimizer = "momentum"
 	OptNesterov Optimizer = "nesterov"
@@ -20,11 +21,11 @@ const (
 )
 
 // Optimizers lists every optimizer, the default first.
-var Optimizers = []Optimizer{OptNesterov, OptGD, OptMomentum, OptRMSprop, OptAdam, OptSGD}
+var Optimizers = []Optimizer{OptPCG, OptNesterov, OptGD, OptMomentum, OptRMSprop, OptAdam, OptSGD}
 
-// DefaultOptimizer is Nesterov's method with step 1/L and adaptive restart:
-// the fewest passes over the data for least squares among the methods.
-const DefaultOptimizer = OptNesterov
+// DefaultOptimizer is the preconditioned conjugate-gradient method: a
+// handful of passes over the data at any conditioning (see runPCG).
+const DefaultOptimizer = OptPCG
 
 // ParseOptimizer checks an optimizer name.
 func ParseOptimizer(s string) (Optimizer, error) {
@@ -44,7 +45,7 @@ func (o Optimizer) method() Method {
 	switch o {
 	case OptMomentum:
 		return Momentum
-	case OptNesterov, "":
+	case OptNesterov:
 		return Nesterov
 	case OptRMSprop:
 		return RMSprop
@@ -55,12 +56,12 @@ func (o Optimizer) method() Method {
 }
 
 // Options configure Fit. The zero value is the safe default: intercept on,
-// features standardized, Nesterov with step 1/L, tolerance and epochs from
-// the precision. Resolved fills in every default; Fit and the command both
+// features standardized, preconditioned conjugate gradients, tolerance and
+// epochs from the precision. Resolved fills in every default; Fit and the command both
 // use it, so a default is decided in one place.
 type Options struct {
 	Optimizer     Optimizer // "" means DefaultOptimizer
-	LR            float64   // step size on the standardized problem; 0 means auto (1/L, or 0.01 for RMSprop/Adam)
+	LR            float64   // step size on the standardized problem; 0 means auto (1/L, or 0.01 for RMSprop/Adam); pcg takes none
 	Epochs        int       // passes over the data at most; 0 means a default per optimizer
 	Batch         int       // rows per mini-batch; 0 means full batch (SGD: 512)
 	Tol           float64   // certified relative accuracy of the coefficients to stop at; 0 means 1e-8 (f64) or 1e-5 (f32)
@@ -112,6 +113,10 @@ func (o *Options) check() error {
 		return inputErrorf("eps must be ≥ 0")
 	case o.CheckEvery < 0:
 		return inputErrorf("check interval must be positive")
+	case (o.Optimizer == OptPCG || o.Optimizer == "") && o.LR > 0:
+		return inputErrorf("the pcg method takes no step size (its steps come from the data); a step size applies to gd, momentum, nesterov, rmsprop, adam and sgd")
+	case (o.Optimizer == OptPCG || o.Optimizer == "") && o.Batch > 0:
+		return inputErrorf("the pcg method works on the full data; mini-batches apply to sgd and the other gradient methods")
 	}
 	return nil
 }
@@ -127,9 +132,10 @@ func DefaultTol(p Precision) float64 {
 }
 
 // Resolved returns o with its defaults filled in for a fit of rows rows
-// stored in precision p: the optimizer (Nesterov), Tol (DefaultTol), the
+// stored in precision p: the optimizer (pcg), Tol (DefaultTol), the
 // mini-batch (512 rows for SGD; 0, full batch, when it would hold every
-// row), Epochs (5000 full-batch, 100 with mini-batches), CheckEvery (10),
+// row), Epochs (passes at most: 200 for pcg, 5000 for the other full-batch
+// methods, 100 with mini-batches), CheckEvery (10),
 // Eps (1e-8), Beta1 (0.9), Beta2 (0.999; RMSprop's ρ 0.9) and Momentum's β
 // (0.9). LR stays 0 when it is: Fit estimates 1/L (0.01 for RMSprop and
 // Adam).
@@ -148,9 +154,13 @@ func (o Options) Resolved(p Precision, rows int) Options {
 		o.Batch = 0
 	}
 	if o.Epochs == 0 {
-		o.Epochs = 5000
-		if o.Batch > 0 {
+		switch {
+		case o.Optimizer == OptPCG:
+			o.Epochs = 200
+		case o.Batch > 0:
 			o.Epochs = 100
+		default:
+			o.Epochs = 5000
 		}
 	}
 	if o.CheckEvery == 0 {

@@ -26,12 +26,14 @@ func (f *fitter) prepare() (theta, mask, ridge []float64, err error) {
 	}
 	theta, mask, ridge = f.initial()
 	f.mask, f.ridge = mask, ridge
-	f.curv = estimateCurvature(t, f.shift, f.mul, mask, ridge)
 	if !opt.NoStandardize {
 		if err := data.Standardize(f.shift, f.mul); err != nil {
 			return nil, nil, nil, err
 		}
 		f.passes++
+	}
+	if err := f.sampleCurvature(); err != nil {
+		return nil, nil, nil, err
 	}
 	res := f.res
 	res.Cond, res.CondSample = f.curv.Cond, f.curv.SampleRows
@@ -41,7 +43,9 @@ func (f *fitter) prepare() (theta, mask, ridge []float64, err error) {
 	// What the precision allows: rounding the standardized values to u
 	// perturbs the problem by about u relative, and the solution by up to
 	// cond times that (cond of the Hessian covers the κ² term of
-	// least-squares perturbation theory); a factor 10 for the sums. When
+	// least-squares perturbation theory); a factor 10 for the sums. The
+	// pcg method, refining on residuals, reaches κ·u plus κ²·u times the
+	// relative residual (accuracyPCG). When
 	// the backend rounded float64 input to float32 as is, a column with
 	// mean μ and spread s lost u·|μ|/s more of its information (a year
 	// column, 1950 ± 5, loses 400 u); backends that subtract the mean
@@ -52,7 +56,11 @@ func (f *fitter) prepare() (theta, mask, ridge []float64, err error) {
 			amp = math.Max(amp, 1+math.Abs(f.shift[j])*f.mul[j])
 		}
 	}
+	f.amp = amp
 	res.Accuracy = 10 * f.curv.Cond * u * amp
+	if opt.Optimizer == OptPCG {
+		res.Accuracy = f.accuracyPCG(f.rho)
+	}
 	if !f.userTol {
 		// The default asks for what the precision can certify.
 		f.opt.Tol = math.Max(f.opt.Tol, math.Min(2*res.Accuracy, maxUsefulAccuracy))

@@ -57,6 +57,9 @@ func (f *fitter) chooseStep() error {
 	o := &f.opt
 	m := o.Optimizer.method()
 	f.batch, f.maxEpochs = o.Batch, o.Epochs
+	if o.Optimizer == OptPCG {
+		return nil // no step size: the steps come from the data
+	}
 	if o.LR > 0 {
 		f.lr = o.LR
 		return nil
