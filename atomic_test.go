@@ -123,3 +123,95 @@ func TestWriteFileAtomicTable(t *testing.T) {
 		t.Fatalf("failed save changed the directory: %q → %q, %q", before, after, dirNames(t, dir))
 	}
 }
+
+// writeString is a fill function for WriteFileAtomic.
+func writeString(s string) func(io.Writer) error {
+	return func(w io.Writer) error { _, err := io.WriteString(w, s); return err }
+}
+
+// Output paths that are not plain files: a link is written through and
+// stays a link, a device is written directly (not replaced by a file), a
+// name ending in a slash is refused.
+func TestWriteFileAtomicPathShapes(t *testing.T) {
+	dir := t.TempDir()
+	real := filepath.Join(dir, "real.json")
+	os.WriteFile(real, []byte("old"), 0o600)
+	link := filepath.Join(dir, "link.json")
+	if err := os.Symlink("real.json", link); err != nil {
+		t.Fatal(err)
+	}
+	if err := WriteFileAtomic(link, writeString("new")); err != nil {
+		t.Fatal(err)
+	}
+	if l, err := os.Lstat(link); err != nil || l.Mode()&os.ModeSymlink == 0 {
+		t.Errorf("the link was replaced: %v, %v", l.Mode(), err)
+	}
+	if b, _ := os.ReadFile(real); string(b) != "new" {
+		t.Errorf("link target holds %q; want new", b)
+	}
+	if st, _ := os.Stat(real); st.Mode().Perm() != 0o600 {
+		t.Errorf("link target mode %v; want 0600 kept", st.Mode().Perm())
+	}
+	// A dangling link: the file it names is created.
+	dang := filepath.Join(dir, "dangling.json")
+	os.Symlink("made.json", dang)
+	if err := WriteFileAtomic(dang, writeString("made")); err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := os.ReadFile(filepath.Join(dir, "made.json")); string(b) != "made" {
+		t.Errorf("dangling link target holds %q", b)
+	}
+	// A character device.
+	if err := WriteFileAtomic(os.DevNull, writeString("discarded")); err != nil {
+		t.Errorf("writing %s: %v", os.DevNull, err)
+	}
+	if st, err := os.Stat(os.DevNull); err != nil || st.Mode().IsRegular() {
+		t.Fatalf("%s was replaced by a regular file", os.DevNull)
+	}
+	for _, bad := range []string{dir + "/", filepath.Join(dir, "sub") + "/"} {
+		if err := WriteFileAtomic(bad, writeString("x")); err == nil {
+			t.Errorf("%s: wrote to a name ending in a slash", bad)
+		}
+	}
+	for _, n := range dirNames(t, dir) {
+		if strings.Contains(n, "lsgd-tmp") {
+			t.Errorf("temporary file %s left behind", n)
+		}
+	}
+}
+
+// Temporary files of a process that died (SIGKILL) are removed by the next
+// write beside them; those of a live process, and other files, are not.
+func TestWriteFileAtomicStaleTemp(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "m.json")
+	// A pid that cannot be running: above the kernel's pid_max limit.
+	dead := filepath.Join(dir, TempPrefix("m.json")+"4194304999-abc")
+	live := filepath.Join(dir, TempPrefix("m.json")+"1-abc") // init
+	other := filepath.Join(dir, TempPrefix("n.json")+"4194304999-abc")
+	for _, p := range []string{dead, live, other} {
+		os.WriteFile(p, []byte("partial"), 0o644)
+	}
+	if err := WriteFileAtomic(path, writeString("{}")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(dead); err == nil {
+		t.Errorf("stale temporary file of a dead process kept")
+	}
+	for _, p := range []string{live, other, path} {
+		if _, err := os.Stat(p); err != nil {
+			t.Errorf("%s removed: %v", filepath.Base(p), err)
+		}
+	}
+	// While a write runs its temporary file is registered, and
+	// RemoveTempFiles (the interrupt handler) deletes it.
+	WriteFileAtomic(filepath.Join(dir, "x.csv"), func(w io.Writer) error {
+		RemoveTempFiles()
+		for _, n := range dirNames(t, dir) {
+			if strings.HasPrefix(n, TempPrefix("x.csv")) {
+				t.Errorf("RemoveTempFiles left %s", n)
+			}
+		}
+		return nil
+	})
+}

@@ -206,7 +206,9 @@ func (a *app) train(cmd *cobra.Command, f *trainFlags) error {
 	if f.plot != "" {
 		title := fmt.Sprintf("%s: %s on %s, %s", f.data, res.Optimizer, res.Backend, res.Precision)
 		if err := plotLoss(f.plot, res.HistoryIt, res.History, title); err != nil {
-			return fmt.Errorf("--plot %s: %w", f.plot, err)
+			// A plot never costs the fit: warn, and say nothing was drawn.
+			a.notef("warning: --plot %s: not drawn: %v", f.plot, err)
+			f.plot = ""
 		}
 	}
 	if f.modelOut != "" {
