@@ -96,6 +96,16 @@ func npyRead(r io.Reader, size int64, name string, opt ReadOptions) (*Table, err
 	if hi != 0 || hi2 != 0 || nbytes > math.MaxInt64/2 || n > math.MaxInt/2 {
 		return nil, inputErrorf("%s: shape %v is too large", name, h.shape)
 	}
+	if size < 0 {
+		// A stream (a FIFO): its length is known only once read, so the
+		// data (and at most one byte more) is read first, into memory
+		// that grows with what arrives, not with what the header claims.
+		var buf bytes.Buffer
+		if _, err := io.CopyN(&buf, r, int64(nbytes)+1); err != nil && err != io.EOF {
+			return nil, fmt.Errorf("%s: reading data: %w", name, err)
+		}
+		r, size = bytes.NewReader(buf.Bytes()), h.dataOffset+int64(buf.Len())
+	}
 	if rest := uint64(size - h.dataOffset); rest != nbytes {
 		if rest < nbytes {
 			return nil, inputErrorf("%s: truncated: shape (%d, %d) of %s needs %d bytes of data, the file has %d", name, rows, cols, h.descr, nbytes, rest)
@@ -135,6 +145,7 @@ func npyRead(r io.Reader, size int64, name string, opt ReadOptions) (*Table, err
 	if err != nil {
 		return nil, fmt.Errorf("%s: reading data: %w", name, err)
 	}
+
 	if err := ioCheckFinite(t); err != nil {
 		return nil, err
 	}
@@ -148,7 +159,11 @@ func npyReadHeader(r io.Reader, size int64, name string) (*npyHeader, error) {
 		return nil, inputErrorf("%s: not a .npy file: too short (%v)", name, err)
 	}
 	if !bytes.Equal(pre[:6], npyMagic) {
-		return nil, inputErrorf("%s: not a .npy file: bad magic %q (want \"\\x93NUMPY\")", name, pre[:6])
+		hint := ""
+		if npyLooksText(pre[:8]) {
+			hint = " (it starts like a text file: a CSV file should be named .csv)"
+		}
+		return nil, inputErrorf("%s: not a .npy file: bad magic %q (want \"\\x93NUMPY\")%s", name, pre[:6], hint)
 	}
 	major, minor := pre[6], pre[7]
 	var hlen uint64
@@ -168,7 +183,7 @@ func npyReadHeader(r io.Reader, size int64, name string) (*npyHeader, error) {
 	default:
 		return nil, inputErrorf("%s: unsupported .npy format version %d.%d (want 1.0, 2.0 or 3.0)", name, major, minor)
 	}
-	if hlen > npyMaxHeader || int64(hlen) > size-off {
+	if hlen > npyMaxHeader || (size >= 0 && int64(hlen) > size-off) {
 		return nil, inputErrorf("%s: bad .npy header length %d (file is %d bytes)", name, hlen, size)
 	}
 	hdr := make([]byte, hlen)
@@ -249,6 +264,16 @@ func npyParseDict(s []byte) (*npyHeader, error) {
 		}
 	}
 	return h, nil
+}
+
+// npyLooksText reports whether b is printable ASCII text.
+func npyLooksText(b []byte) bool {
+	for _, c := range b {
+		if (c < 0x20 && c != '\n' && c != '\r' && c != '\t') || c >= 0x7f {
+			return false
+		}
+	}
+	return true
 }
 
 type npyParser struct {
