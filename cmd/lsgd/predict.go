@@ -62,7 +62,8 @@ func (a *app) predict(cmd *cobra.Command, f *predictFlags) error {
 	if err != nil {
 		return err
 	}
-	t, cols, err := predictTable(f.data, m)
+	var cols []int
+	t, err := interruptible(cmd.Context(), f.data, func() (t *lsgd.Table, err error) { t, cols, err = predictTable(f.data, m); return })
 	if err != nil {
 		return err
 	}
@@ -151,6 +152,9 @@ func quoted(s []string) []string {
 // feature of a one-feature model, no target) is read with a column of
 // zeros appended, which predict ignores.
 func loadPredictTable(path string) (*lsgd.Table, error) {
+	if strings.EqualFold(filepath.Ext(path), ".csv") && !isRegular(path) {
+		return loadPredictStream(path) // a FIFO: open it once
+	}
 	if !strings.EqualFold(filepath.Ext(path), ".csv") || !singleColumnCSV(path) {
 		return loadTable(path, "", lsgd.F64)
 	}

@@ -76,7 +76,7 @@ func (a *app) solve(cmd *cobra.Command, f *solveFlags) error {
 	}
 	ctx := cmd.Context()
 	loadStart := time.Now()
-	t, err := loadTable(f.data, f.target, lsgd.F64)
+	t, err := loadTableCtx(ctx, f.data, f.target, lsgd.F64)
 	if err != nil {
 		return err
 	}

@@ -132,7 +132,7 @@ func (a *app) train(cmd *cobra.Command, f *trainFlags) error {
 	defer func() { b.Close() }() // b may become the CPU after a GPU failure
 
 	loadStart := time.Now()
-	t, err := loadTable(f.data, f.target, inputPrecision(f.data))
+	t, err := loadTableCtx(ctx, f.data, f.target, inputPrecision(f.data))
 	if err != nil {
 		return err
 	}
