@@ -33,6 +33,7 @@ bench: build
 fuzz:
 	go test -run '^$$' -fuzz FuzzReadCSV -fuzztime 2m .
 	go test -run '^$$' -fuzz FuzzReadNPY -fuzztime 2m .
+	go test -run '^$$' -fuzz FuzzCommand -fuzztime 2m ./cmd/lsgd
 
 clean:
 	rm -rf bin $(OUT)

@@ -413,3 +413,15 @@ func interruptAfter(t *testing.T, dir string, d time.Duration, args ...string) r
 	checkNoCrash(t, r)
 	return r
 }
+
+// The rule for a numeric column name is documented where a user looks:
+// every --target flag's help and the overview.
+func TestTargetRuleDocumented(t *testing.T) {
+	dir := t.TempDir()
+	for _, args := range [][]string{{"train", "--help"}, {"solve", "--help"}, {"compare", "--help"}, {"--help"}} {
+		r := cli(t, dir, args...)
+		if r.code != 0 || !strings.Contains(r.stdout, "name:") || !strings.Contains(r.stdout, "index:") {
+			t.Errorf("lsgd %v does not document name:/index: for --target:\n%s", args, r)
+		}
+	}
+}

@@ -115,3 +115,6 @@ func availableMemory() int64 {
 	}
 	return 0
 }
+
+// targetHelp is the --target flag's help.
+const targetHelp = "target column: its `NAME` or 1-based INDEX (name:NAME or index:INDEX when a name is a number); default: the last column"

@@ -69,7 +69,7 @@ exits with status 130, writing no model file.`,
 	fl := cmd.Flags()
 	fl.SortFlags = false
 	fl.StringVar(&f.data, "data", "", "`FILE` to read: .csv (a header row of names) or .npy (required)")
-	fl.StringVar(&f.target, "target", "", "target column: its `NAME` (CSV) or 1-based index; default: the last column")
+	fl.StringVar(&f.target, "target", "", targetHelp)
 	fl.BoolVar(&f.noIntercept, "no-intercept", false, "fit y = x·θ without an intercept")
 	fl.BoolVar(&f.noStandardize, "no-standardize", false, "fit on the raw columns instead of standardized ones (slower on badly scaled data)")
 	fl.Var(f.backend, "backend", "where to compute: auto (a hardware GPU if there is one, else the CPU), cpu or gpu")
