@@ -33,12 +33,27 @@ import (
 // SIGKILL, or a machine that lost power) are removed first. Until the
 // rename, the temporary file is registered so that RemoveTempFiles (called
 // on an interrupt) can delete it.
-func WriteFileAtomic(path string, write func(w io.Writer) error) (err error) {
+func WriteFileAtomic(path string, write func(w io.Writer) error) error {
+	commit, err := PrepareFileAtomic(path, write)
+	if err != nil {
+		return err
+	}
+	return commit(true)
+}
+
+// PrepareFileAtomic is the first half of WriteFileAtomic: it writes the new
+// contents of path to a temporary file beside it and returns commit, which
+// renames the file over path (commit(true)) or removes it (commit(false)).
+// Preparing every file of a set before committing any lets a command write
+// several files that belong together (gen's data and truth) so that a
+// failure leaves all of them as they were. The temporary file is removed by
+// RemoveTempFiles until commit is called.
+func PrepareFileAtomic(path string, write func(w io.Writer) error) (commit func(keep bool) error, err error) {
 	if path == "" {
-		return inputErrorf("output file name is empty")
+		return nil, inputErrorf("output file name is empty")
 	}
 	if strings.HasSuffix(path, "/") || strings.HasSuffix(path, string(filepath.Separator)) {
-		return inputErrorf("%s: names a directory: want a file name", path)
+		return nil, inputErrorf("%s: names a directory: want a file name", path)
 	}
 	target := path
 	if l, err := os.Lstat(path); err == nil && l.Mode()&os.ModeSymlink != 0 {
@@ -60,56 +75,66 @@ func WriteFileAtomic(path string, write func(w io.Writer) error) (err error) {
 	mode := os.FileMode(0o644)
 	if st, err := os.Stat(target); err == nil {
 		if st.IsDir() {
-			return inputErrorf("%s: is a directory: want a file name", path)
+			return nil, inputErrorf("%s: is a directory: want a file name", path)
 		}
 		if !st.Mode().IsRegular() {
-			return writeDirect(path, target, write)
+			// Nothing to replace: the device gets the bytes now.
+			if err := writeDirect(path, target, write); err != nil {
+				return nil, err
+			}
+			return func(bool) error { return nil }, nil
 		}
 		mode = st.Mode().Perm()
 	}
 	RemoveStaleTemp(target)
 	f, err := os.CreateTemp(dir, TempPrefix(base)+strconv.Itoa(os.Getpid())+"-*")
 	if err != nil {
-		return fmt.Errorf("%s: cannot create a temporary file: %w", path, err)
+		return nil, fmt.Errorf("%s: cannot create a temporary file: %w", path, err)
 	}
 	tmp := f.Name()
 	tempFiles.add(tmp)
-	defer tempFiles.remove(tmp)
-	done := false
+	prepared := false
 	defer func() {
-		if !done {
+		if !prepared {
 			f.Close()
 			os.Remove(tmp)
+			tempFiles.remove(tmp)
 		}
 	}()
 	bw := bufio.NewWriterSize(f, 1<<20)
 	if err := write(bw); err != nil {
-		return err
+		return nil, err
 	}
 	if err := bw.Flush(); err != nil {
-		return fmt.Errorf("%s: %w", path, err)
+		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	if err := f.Chmod(mode); err != nil {
-		return fmt.Errorf("%s: %w", path, err)
+		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	if err := f.Sync(); err != nil {
-		return fmt.Errorf("%s: %w", path, err)
+		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	if err := f.Close(); err != nil {
-		return fmt.Errorf("%s: %w", path, err)
+		return nil, fmt.Errorf("%s: %w", path, err)
 	}
-	if err := os.Rename(tmp, target); err != nil {
-		os.Remove(tmp)
-		done = true
-		return fmt.Errorf("%s: %w", path, err)
-	}
-	done = true
-	// Make the rename itself durable; failure here does not undo it.
-	if d, err := os.Open(dir); err == nil {
-		d.Sync()
-		d.Close()
-	}
-	return nil
+	prepared = true
+	return func(keep bool) error {
+		defer tempFiles.remove(tmp)
+		if !keep {
+			os.Remove(tmp)
+			return nil
+		}
+		if err := os.Rename(tmp, target); err != nil {
+			os.Remove(tmp)
+			return fmt.Errorf("%s: %w", path, err)
+		}
+		// Make the rename itself durable; failure here does not undo it.
+		if d, err := os.Open(dir); err == nil {
+			d.Sync()
+			d.Close()
+		}
+		return nil
+	}, nil
 }
 
 // writeDirect writes to an existing file that is not a regular file (a

@@ -215,3 +215,45 @@ func TestWriteFileAtomicStaleTemp(t *testing.T) {
 		return nil
 	})
 }
+
+// Two files prepared together: until commit neither replaces its old
+// contents; abandoning one leaves it as it was and no temporary file.
+func TestPrepareFileAtomic(t *testing.T) {
+	dir := t.TempDir()
+	a, b := filepath.Join(dir, "a.csv"), filepath.Join(dir, "a.truth.json")
+	os.WriteFile(a, []byte("old a"), 0o644)
+	os.WriteFile(b, []byte("old b"), 0o644)
+	ca, err := PrepareFileAtomic(a, writeString("new a"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := os.ReadFile(a); string(got) != "old a" {
+		t.Fatalf("prepared file replaced before commit: %q", got)
+	}
+	boom := errors.New("boom")
+	if _, err := PrepareFileAtomic(b, func(io.Writer) error { return boom }); !errors.Is(err, boom) {
+		t.Fatalf("error %v; want boom", err)
+	}
+	ca(false) // the set failed: abandon a too
+	for name, want := range map[string]string{a: "old a", b: "old b"} {
+		if got, _ := os.ReadFile(name); string(got) != want {
+			t.Errorf("%s holds %q; want %q", filepath.Base(name), got, want)
+		}
+	}
+	if names := dirNames(t, dir); len(names) != 2 {
+		t.Errorf("directory holds %q; want only the two old files", names)
+	}
+	ca, _ = PrepareFileAtomic(a, writeString("new a"))
+	cb, _ := PrepareFileAtomic(b, writeString("new b"))
+	if err := ca(true); err != nil {
+		t.Fatal(err)
+	}
+	if err := cb(true); err != nil {
+		t.Fatal(err)
+	}
+	for name, want := range map[string]string{a: "new a", b: "new b"} {
+		if got, _ := os.ReadFile(name); string(got) != want {
+			t.Errorf("%s holds %q; want %q", filepath.Base(name), got, want)
+		}
+	}
+}

@@ -1,7 +1,10 @@
 package main
 
 import (
+	"context"
 	"errors"
+	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -9,6 +12,8 @@ import (
 	"syscall"
 
 	"github.com/spf13/cobra"
+
+	"github.com/lsgd/lsgd"
 )
 
 // pathRoles names, per command, the flags that hold input files and those
@@ -181,4 +186,19 @@ func resolvedPath(p string) string {
 		return abs
 	}
 	return filepath.Clean(p)
+}
+
+// prepareAtomic is writeAtomic's first half (see lsgd.PrepareFileAtomic):
+// the file is written beside path and appears only on commit(true).
+func prepareAtomic(ctx context.Context, path string, fill func(io.Writer) error) (commit func(keep bool) error, err error) {
+	commit, err = lsgd.PrepareFileAtomic(path, func(w io.Writer) error {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		return fill(ctxWriter{ctx, w})
+	})
+	if err != nil && ctx.Err() != nil {
+		return nil, fmt.Errorf("interrupted: %s not written", path)
+	}
+	return commit, err
 }
