@@ -140,7 +140,16 @@ func PrepareFileAtomic(path string, write func(w io.Writer) error) (commit func(
 // writeDirect writes to an existing file that is not a regular file (a
 // device, a FIFO): there is nothing to replace atomically.
 func writeDirect(path, target string, write func(w io.Writer) error) error {
-	f, err := os.OpenFile(target, os.O_WRONLY, 0)
+	flag := os.O_WRONLY
+	if st, err := os.Stat(target); err == nil && st.Mode()&os.ModeNamedPipe != 0 {
+		// Opening a FIFO nobody reads would block for good; non-blocking,
+		// it fails at once instead (writes still wait for the reader).
+		flag |= syscall.O_NONBLOCK
+	}
+	f, err := os.OpenFile(target, flag, 0)
+	if errors.Is(err, syscall.ENXIO) {
+		return inputErrorf("%s: a FIFO that no process is reading", path)
+	}
 	if err != nil {
 		return fmt.Errorf("%s: %w", path, err)
 	}

@@ -7,7 +7,9 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 )
 
 // dirNames lists the names in dir.
@@ -255,5 +257,40 @@ func TestPrepareFileAtomic(t *testing.T) {
 		if got, _ := os.ReadFile(name); string(got) != want {
 			t.Errorf("%s holds %q; want %q", filepath.Base(name), got, want)
 		}
+	}
+}
+
+// A FIFO nobody reads is an error at once, not a write that never ends; a
+// FIFO with a reader gets the bytes.
+func TestWriteFileAtomicFIFO(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "f.csv")
+	if err := syscall.Mkfifo(p, 0o600); err != nil {
+		t.Skip(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- WriteFileAtomic(p, writeString("x")) }()
+	select {
+	case err := <-done:
+		if err == nil || !errors.Is(err, ErrInput) || !strings.Contains(err.Error(), "no process is reading") {
+			t.Errorf("FIFO without a reader: %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("writing a FIFO without a reader blocked")
+	}
+	// A reader that is already there (the pipe's buffer holds the bytes
+	// until it reads them).
+	r, err := os.OpenFile(p, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := WriteFileAtomic(p, writeString("hello")); err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := io.ReadAll(r); string(b) != "hello" {
+		t.Errorf("reader got %q", b)
+	}
+	r.Close()
+	if st, err := os.Stat(p); err != nil || st.Mode()&os.ModeNamedPipe == 0 {
+		t.Errorf("the FIFO was replaced")
 	}
 }
