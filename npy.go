@@ -82,7 +82,7 @@ func npyRead(r io.Reader, size int64, name string, opt ReadOptions) (*Table, err
 	case "<f4":
 		esz = 4
 	default:
-		return nil, inputErrorf("%s: unsupported dtype %q: want little-endian float64 '<f8' or float32 '<f4' (convert with a.astype('<f8'))", name, h.descr)
+		return nil, inputErrorf("%s: unsupported dtype %q: want little-endian float64 '<f8' or float32 '<f4' (convert with a.astype('<f8'))", name, ioClip(h.descr))
 	}
 	if h.fortran {
 		return nil, inputErrorf("%s: array is stored in Fortran (column-major) order: save a C-order array (np.ascontiguousarray(a))", name)
@@ -209,7 +209,7 @@ func npyParseDict(s []byte) (*npyHeader, error) {
 	seen := map[string]bool{}
 	p.ws()
 	if !p.eat('{') {
-		return nil, inputErrorf("want a dict starting with '{' in %q", s)
+		return nil, inputErrorf("want a dict starting with '{' in %q", ioClip(string(s)))
 	}
 	for {
 		p.ws()
@@ -221,12 +221,12 @@ func npyParseDict(s []byte) (*npyHeader, error) {
 			return nil, err
 		}
 		if seen[key] {
-			return nil, inputErrorf("duplicate key %q", key)
+			return nil, inputErrorf("duplicate key %q", ioClip(key))
 		}
 		seen[key] = true
 		p.ws()
 		if !p.eat(':') {
-			return nil, inputErrorf("want ':' after key %q", key)
+			return nil, inputErrorf("want ':' after key %q", ioClip(key))
 		}
 		p.ws()
 		switch key {
@@ -240,7 +240,7 @@ func npyParseDict(s []byte) (*npyHeader, error) {
 		case "shape":
 			h.shape, err = p.tuple()
 		default:
-			return nil, inputErrorf("unknown key %q", key)
+			return nil, inputErrorf("unknown key %q", ioClip(key))
 		}
 		if err != nil {
 			return nil, inputErrorf("%s: %v", key, err)
@@ -256,7 +256,7 @@ func npyParseDict(s []byte) (*npyHeader, error) {
 	}
 	p.ws()
 	if p.i != len(s) {
-		return nil, inputErrorf("unexpected %q after the dict", s[p.i:])
+		return nil, inputErrorf("unexpected %q after the dict", ioClip(string(s[p.i:])))
 	}
 	for _, k := range []string{"descr", "fortran_order", "shape"} {
 		if !seen[k] {
@@ -314,7 +314,7 @@ func (p *npyParser) str() (string, error) {
 	}
 	v := string(p.s[p.i+1 : p.i+1+j])
 	if bytes.IndexByte([]byte(v), '\\') >= 0 {
-		return "", inputErrorf("unsupported escape in string %q", v)
+		return "", inputErrorf("unsupported escape in string %q", ioClip(v))
 	}
 	p.i += j + 2
 	return v, nil
@@ -352,7 +352,7 @@ func (p *npyParser) tuple() ([]uint64, error) {
 		}
 		v, err := strconv.ParseUint(string(p.s[j:p.i]), 10, 64)
 		if err != nil {
-			return nil, inputErrorf("bad dimension %q", p.s[j:p.i])
+			return nil, inputErrorf("bad dimension %q", ioClip(string(p.s[j:p.i])))
 		}
 		p.eat('L') // Python 2 long
 		shape = append(shape, v)

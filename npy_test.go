@@ -407,3 +407,26 @@ func TestReadNPYTextHint(t *testing.T) {
 		t.Errorf("CSV text named .npy: %v; want a hint that it is a text (CSV) file", err)
 	}
 }
+
+// A header of a megabyte quoted back in a message is clipped, wherever the
+// parser stops.
+func TestReadNPYErrorsClipped(t *testing.T) {
+	long := strings.Repeat("z", 100000)
+	for _, h := range []string{
+		"[" + long,
+		"{'descr': '" + long + "', 'fortran_order': False, 'shape': (1, 2), }",
+		"{'" + long + "': 1}",
+		"{'descr': '<f8', 'fortran_order': False, 'shape': (1, 2), }" + long,
+		"{'descr': '<f8', 'fortran_order': False, 'shape': (" + strings.Repeat("9", 100000) + ", 2), }",
+		"{'descr': '\\\\" + long + "', 'fortran_order': False, 'shape': (1, 2), }",
+	} {
+		data := npyFile(2, h, nil)
+		_, err := npyRead(bytes.NewReader(data), int64(len(data)), "d.npy", ReadOptions{})
+		if err == nil {
+			t.Fatalf("accepted a %d-byte header", len(h))
+		}
+		if len(err.Error()) > 400 || !strings.Contains(err.Error(), "bytes)") {
+			t.Errorf("a %d-byte message, or not clipped: %.200s", len(err.Error()), err)
+		}
+	}
+}
