@@ -242,6 +242,28 @@ var hostileCases = []hostileCase{
 				t.Errorf("a %d-byte message for one bad cell", len(r.stderr))
 			}
 		}},
+	{name: "model with thousands of long feature names", setup: both(writeData("d.csv", tutorial), func(t *testing.T, dir string) {
+		var names, coef []string
+		for i := range 5000 {
+			names = append(names, strconv.Quote(strings.Repeat("f", 200)+strconv.Itoa(i)))
+			coef = append(coef, "1")
+		}
+		writeFile(t, dir, "m.json", []byte(`{"format":"lsgd-model/1","features":[`+strings.Join(names, ",")+`],"coef":[`+strings.Join(coef, ",")+`]}`))
+	}), args: []string{"predict", "--model", "m.json", "--data", "d.csv"}, code: 2, want: []string{"d.csv", "more)", "bytes)"},
+		check: func(t *testing.T, dir string, r result) {
+			if len(r.stderr) > 2000 {
+				t.Errorf("a %d-byte message", len(r.stderr))
+			}
+		}},
+	{name: "model naming a huge feature twice", setup: both(writeData("d.csv", tutorial), func(t *testing.T, dir string) {
+		n := strconv.Quote(strings.Repeat("é", 1<<19))
+		writeFile(t, dir, "m.json", []byte(`{"format":"lsgd-model/1","features":[`+n+`,`+n+`],"coef":[1,2]}`))
+	}), args: []string{"predict", "--model", "m.json", "--data", "d.csv"}, code: 2, want: []string{"twice", "bytes)"},
+		check: func(t *testing.T, dir string, r result) {
+			if len(r.stderr) > 500 {
+				t.Errorf("a %d-byte message", len(r.stderr))
+			}
+		}},
 	{name: "numeric column name vs index", setup: writeData("n.csv", "3,x2,x3,y\n1,2,1,5\n2,3,2,1\n3,4,2,7\n4,5,3,2\n6,1,1,1\n"),
 		args: []string{"solve", "--data", "n.csv", "--target", "3"}, code: 2, want: []string{"ambiguous", "name:3", "index:3"}},
 	{name: "numeric column name by name:", setup: writeData("n.csv", "3,x2,x3,y\n1,2,1,5\n2,3,2,1\n3,4,2,7\n4,5,3,2\n6,1,1,1\n"),

@@ -7,6 +7,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/spf13/cobra"
 )
@@ -118,3 +119,33 @@ func availableMemory() int64 {
 
 // targetHelp is the --target flag's help.
 const targetHelp = "target column: its `NAME` or 1-based INDEX (name:NAME or index:INDEX when a name is a number); default: the last column"
+
+// clipText shortens a name or a cell for a message: its first 40 bytes
+// (at a character boundary) and its length.
+func clipText(s string) string {
+	const keep = 40
+	if len(s) <= keep+16 {
+		return s
+	}
+	k := keep
+	for k > 0 && !utf8.RuneStart(s[k]) {
+		k--
+	}
+	return fmt.Sprintf("%s…(%d bytes)", s[:k], len(s))
+}
+
+// clipList quotes names for a message, each clipped, the list cut to its
+// first 8 and last 2 beyond 12 names.
+func clipList(names []string) []string {
+	var q []string
+	for i, n := range names {
+		if len(names) > 12 && i == 8 {
+			q = append(q, fmt.Sprintf("… (%d more)", len(names)-10))
+		}
+		if len(names) > 12 && i >= 8 && i < len(names)-2 {
+			continue
+		}
+		q = append(q, strconv.Quote(clipText(n)))
+	}
+	return q
+}

@@ -59,7 +59,7 @@ func readModel(path string) (*Model, error) {
 	}
 	switch {
 	case m.Format != modelFormat:
-		return nil, &inputError{fmt.Errorf("%s: not an lsgd model: format %q, want %q", path, m.Format, modelFormat)}
+		return nil, &inputError{fmt.Errorf("%s: not an lsgd model: format %q, want %q", path, clipText(m.Format), modelFormat)}
 	case len(m.Features) == 0:
 		return nil, &inputError{fmt.Errorf("%s: model has no features", path)}
 	case len(m.Coef) != len(m.Features):
@@ -68,13 +68,13 @@ func readModel(path string) (*Model, error) {
 	seen := map[string]bool{}
 	for _, f := range m.Features {
 		if seen[f] {
-			return nil, &inputError{fmt.Errorf("%s: model names feature %q twice", path, f)}
+			return nil, &inputError{fmt.Errorf("%s: model names feature %q twice", path, clipText(f))}
 		}
 		seen[f] = true
 	}
 	for k, c := range m.Coef {
 		if math.IsNaN(c) || math.IsInf(c, 0) {
-			return nil, &inputError{fmt.Errorf("%s: coefficient of %q is not finite", path, m.Features[k])}
+			return nil, &inputError{fmt.Errorf("%s: coefficient of %q is not finite", path, clipText(m.Features[k]))}
 		}
 	}
 	if math.IsNaN(m.Intercept) || math.IsInf(m.Intercept, 0) {

@@ -123,7 +123,7 @@ func predictTable(path string, m *Model) (*lsgd.Table, []int, error) {
 	for k, name := range m.Features {
 		j, ok := byName[name]
 		if !ok {
-			missing = append(missing, strconv.Quote(name))
+			missing = append(missing, name)
 			continue
 		}
 		cols[k] = j
@@ -134,17 +134,13 @@ func predictTable(path string, m *Model) (*lsgd.Table, []int, error) {
 			noun = "features"
 		}
 		return nil, nil, &inputError{fmt.Errorf("%s: no column for the model's %s %s (the model needs %s)",
-			path, noun, strings.Join(missing, ", "), strings.Join(quoted(m.Features), ", "))}
+			path, noun, strings.Join(quoted(missing), ", "), strings.Join(quoted(m.Features), ", "))}
 	}
 	return t, cols, nil
 }
 
 func quoted(s []string) []string {
-	q := make([]string, len(s))
-	for i, v := range s {
-		q[i] = strconv.Quote(v)
-	}
-	return q
+	return clipList(s)
 }
 
 // loadPredictTable reads the data to predict on. The reader wants a target
