@@ -225,6 +225,7 @@ var hostileCases = []hostileCase{
 	{name: "model-out is empty", setup: writeData("d.csv", tutorial),
 		args: []string{"solve", "--data", "d.csv", "--model-out", ""}, code: 2, want: []string{"--model-out is empty"}},
 	{name: "gen out is blank", args: []string{"gen", "--rows", "3", "--features", "1", "--out", " "}, code: 2, want: []string{"--out is empty"}},
+	{name: "nist directory is empty", args: []string{"nist", ""}, code: 2, want: []string{"lsgd nist: an empty argument"}},
 	{name: "compare data is empty", args: []string{"compare", "--data", ""}, code: 2, want: []string{"--data is empty"}},
 
 	// Input faults named with a hint.

@@ -45,7 +45,12 @@ type outputFile struct {
 // (or as another output), and a synthetic table too large to hold are all
 // usage errors, so that no fit is lost to a file that cannot be written and
 // no input is overwritten.
-func checkPaths(cmd *cobra.Command) error {
+func checkPaths(cmd *cobra.Command, args []string) error {
+	for _, a := range args {
+		if strings.TrimSpace(a) == "" {
+			return usageErrorf(cmd, "%s: an empty argument: give a directory", cmd.CommandPath())
+		}
+	}
 	roles, ok := commandPaths[cmd.Name()]
 	if !ok || cmd.Parent() == nil || cmd.Parent().HasParent() {
 		return nil

@@ -57,7 +57,7 @@ input (file, row, column, flag value) or usage; 130 interrupted (Ctrl-C).`,
 		SilenceErrors: true,
 		SilenceUsage:  true,
 		// Before any command works: file flags, output paths, sizes.
-		PersistentPreRunE: func(cmd *cobra.Command, args []string) error { return checkPaths(cmd) },
+		PersistentPreRunE: func(cmd *cobra.Command, args []string) error { return checkPaths(cmd, args) },
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 0 {
 				return nil
