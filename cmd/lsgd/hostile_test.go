@@ -198,6 +198,8 @@ var hostileCases = []hostileCase{
 			}
 			checkModel(t, dir, "real.json")
 		}},
+	{name: "gen out is a link to a file of another format", setup: both(writeData("d.npy", "old"), symlink("d.npy", "g.csv")),
+		args: []string{"gen", "--rows", "5", "--features", "2", "--out", "g.csv"}, code: 2, want: []string{"g.csv is a link to", "d.npy"}},
 	{name: "model-out is a dangling symlink", setup: both(writeData("d.csv", tutorial), symlink("made.json", "m.json")),
 		args: []string{"solve", "--data", "d.csv", "--model-out", "m.json"}, code: 0, written: []string{"made.json"},
 		check: func(t *testing.T, dir string, r result) { checkModel(t, dir, "made.json") }},

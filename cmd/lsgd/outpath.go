@@ -92,11 +92,6 @@ func checkPaths(cmd *cobra.Command, args []string) error {
 			outs = append(outs, outputFile{"out", truthPath(v)})
 		}
 	}
-	for _, o := range outs {
-		if err := checkOutput(cmd, o); err != nil {
-			return err
-		}
-	}
 	// An output must not be an input, nor another output.
 	for i, o := range outs {
 		for _, n := range roles.in {
@@ -110,6 +105,11 @@ func checkPaths(cmd *cobra.Command, args []string) error {
 			if sameFile(o.path, p.path) {
 				return usageErrorf(cmd, "--%s %s and --%s %s are the same file", p.flag, p.path, o.flag, o.path)
 			}
+		}
+	}
+	for _, o := range outs {
+		if err := checkOutput(cmd, o); err != nil {
+			return err
 		}
 	}
 	return checkShapeFlags(cmd)
@@ -133,7 +133,15 @@ func checkOutput(cmd *cobra.Command, o outputFile) error {
 			target = dest
 		}
 	}
-	if st, err := os.Stat(target); err == nil {
+	st, statErr := os.Stat(target)
+	if target != p && (statErr != nil || st.Mode().IsRegular()) &&
+		!strings.EqualFold(filepath.Ext(target), filepath.Ext(p)) {
+		// The format follows the name given; the file that gets it must
+		// not be named for another (CSV text written into a .npy file).
+		return usageErrorf(cmd, "--%s %s is a link to %s: the file would not hold what its name says",
+			o.flag, p, target)
+	}
+	if statErr == nil {
 		switch {
 		case st.IsDir():
 			return usageErrorf(cmd, "--%s %s: is a directory: want a file name", o.flag, p)

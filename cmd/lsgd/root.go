@@ -43,8 +43,8 @@ directory, a name ending in "/", a missing or unwritable directory, or the
 same file as an input (by any name or link) is an error. They are written
 atomically through a temporary file .NAME.lsgd-tmp-PID-* beside them (left
 ones of killed runs are removed by the next write); a symbolic link is
-written through (the link stays); a device such as /dev/null is written
-directly. A FIFO or device given as data is read once, as a stream.
+written through (the link stays) when it points to a file with the same
+extension; a device such as /dev/null is written directly. A FIFO or device given as data is read once, as a stream.
 
 Exit status: 0 success; 1 divergence or another run-time failure; 2 bad
 input (file, row, column, flag value) or usage; 130 interrupted (Ctrl-C).`,
