@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"math"
 	"os"
+
+	"github.com/lsgd/lsgd/tableio"
 )
 
 // ModelFormat identifies a saved Model.
@@ -140,7 +142,7 @@ func ReadModel(path string) (*Model, error) {
 func (m *Model) check() error {
 	switch {
 	case m.Format != ModelFormat:
-		return fmt.Errorf("not an lsgd model: format %q, want %q", m.Format, ModelFormat)
+		return fmt.Errorf("not an lsgd model: format %q, want %q", tableio.Clip(m.Format), ModelFormat)
 	case len(m.Features) == 0:
 		return fmt.Errorf("model has no features")
 	case len(m.Coef) != len(m.Features):
@@ -149,13 +151,13 @@ func (m *Model) check() error {
 	seen := map[string]bool{}
 	for _, f := range m.Features {
 		if seen[f] {
-			return fmt.Errorf("model names feature %q twice", f)
+			return fmt.Errorf("model names feature %q twice", tableio.Clip(f))
 		}
 		seen[f] = true
 	}
 	for k, c := range m.Coef {
 		if math.IsNaN(c) || math.IsInf(c, 0) {
-			return fmt.Errorf("coefficient of %q is not finite", m.Features[k])
+			return fmt.Errorf("coefficient of %q is not finite", tableio.Clip(m.Features[k]))
 		}
 	}
 	if math.IsNaN(m.Intercept) || math.IsInf(m.Intercept, 0) {

@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"unicode/utf8"
 	"unsafe"
 )
 
@@ -149,6 +150,13 @@ func (c *csvLines) header(noTarget bool) ([]string, error) {
 		}
 	}
 	at := fmt.Sprintf("%s:%d", c.name, c.line)
+	if c.line == 1 && csvBinary(line) {
+		what := "a binary file, not CSV text"
+		if bytes.HasPrefix(line, npyMagic) {
+			what = "a .npy file, not CSV text: name it .npy"
+		}
+		return nil, inputErrorf("%s: this looks like %s", at, what)
+	}
 	if bytes.IndexByte(line, '\r') >= 0 {
 		return nil, inputErrorf("%s: header contains a carriage return not followed by a line feed (old Mac line endings are not supported)", at)
 	}
@@ -171,8 +179,12 @@ func (c *csvLines) header(noTarget bool) ([]string, error) {
 		if name == "" {
 			return nil, inputErrorf("%s: header: column %d has no name", at, j+1)
 		}
+		if !utf8.ValidString(name) {
+			// A model file (JSON) could not carry the name back.
+			return nil, inputErrorf("%s: header: column %d name %q is not valid UTF-8: save the file as UTF-8", at, j+1, Clip(name))
+		}
 		if k, dup := seen[name]; dup {
-			return nil, inputErrorf("%s: header: duplicate column name %q (columns %d and %d)", at, name, k+1, j+1)
+			return nil, inputErrorf("%s: header: duplicate column name %q (columns %d and %d)", at, Clip(name), k+1, j+1)
 		}
 		seen[name] = j
 		names[j] = name
@@ -440,7 +452,7 @@ func csvParseChunk[T float32 | float64](name string, names []string, bits int, c
 				return
 			}
 			if len(fields) != ncol {
-				res.err = c.ragged(len(fields), ncol)
+				res.err = c.ragged(line, len(fields), ncol)
 				return
 			}
 			for j, f := range fields {
@@ -454,7 +466,7 @@ func csvParseChunk[T float32 | float64](name string, names []string, bits int, c
 			continue
 		}
 		if n := bytes.Count(line, []byte{','}) + 1; n != ncol {
-			res.err = c.ragged(n, ncol)
+			res.err = c.ragged(line, n, ncol)
 			return
 		}
 		for j := 0; j < ncol; j++ {
@@ -473,14 +485,44 @@ func csvParseChunk[T float32 | float64](name string, names []string, bits int, c
 	return
 }
 
-func (c *csvLines) ragged(got, want int) error {
-	return inputErrorf("%s:%d: row has %d fields, the header has %d columns", c.name, c.line, got, want)
+func (c *csvLines) ragged(line []byte, got, want int) error {
+	hint := ""
+	if bytes.IndexByte(line, '\r') >= 0 {
+		hint = csvCRHint
+	} else if got == 1 && (bytes.IndexByte(line, ';') >= 0 || bytes.IndexByte(line, '\t') >= 0) {
+		hint = " (only commas separate fields; this line has semicolons or tabs)"
+	}
+	return inputErrorf("%s:%d: row has %d fields, the header has %d columns%s", c.name, c.line, got, want, hint)
+}
+
+// csvCRHint explains a carriage return inside a line.
+const csvCRHint = " (the line holds a carriage return not followed by a line feed: old Mac line endings? convert them with tr '\\r' '\\n')"
+
+// csvBinary reports whether the first line of a file looks binary: a NUL
+// byte, the .npy magic, or many control bytes.
+func csvBinary(line []byte) bool {
+	if bytes.HasPrefix(line, npyMagic) || bytes.IndexByte(line, 0) >= 0 {
+		return true
+	}
+	ctl := 0
+	head := line[:min(len(line), 512)]
+	for _, ch := range head {
+		if ch < 0x20 && ch != '\t' && ch != '\r' {
+			ctl++
+		}
+	}
+	return ctl > 0 && ctl*10 > len(head)
 }
 
 // cellError describes a cell that is not an acceptable number.
 func (c *csvLines) cellError(names []string, j int, b []byte, quoted bool, st csvStatus, bits int) error {
 	s := string(bytes.Trim(b, " \t"))
 	at := fmt.Sprintf("%s:%d: %s", c.name, c.line, ioColumn(names, j))
+	hint := csvHint(s, quoted)
+	if strings.IndexByte(s, '\r') >= 0 {
+		hint = csvCRHint
+	}
+	s = Clip(s)
 	if st == csvRange {
 		if bits == 32 {
 			return &InputError{Msg: fmt.Sprintf("%s: %s overflows float32 (largest magnitude %g)", at, s, math.MaxFloat32), Fix: FixFloat64}
@@ -490,7 +532,7 @@ func (c *csvLines) cellError(names []string, j int, b []byte, quoted bool, st cs
 	if s == "" {
 		return inputErrorf("%s: empty cell (a missing value?)", at)
 	}
-	return inputErrorf("%s: %q is not a number%s", at, s, csvHint(s, quoted))
+	return inputErrorf("%s: %q is not a number%s", at, s, hint)
 }
 
 // csvHint explains why a cell that some parsers accept is rejected.

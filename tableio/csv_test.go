@@ -12,6 +12,7 @@ import (
 	"strings"
 	"testing"
 	"testing/iotest"
+	"unicode/utf8"
 )
 
 // withChunkSize runs f with CSV chunks of size bytes, so that small inputs
@@ -47,7 +48,13 @@ func TestReadCSV(t *testing.T) {
 			[][]float64{{1, 2, 3}}},
 		{"target by index", "x1,y,x2\n1,2,3\n", ReadOptions{Target: "1"}, []string{"x1", "y", "x2"}, 0,
 			[][]float64{{1, 2, 3}}},
-		{"name beats index", "3,b,c\n1,2,3\n", ReadOptions{Target: "3"}, []string{"3", "b", "c"}, 0,
+		{"name: prefix", "3,b,c\n1,2,3\n", ReadOptions{Target: "name:3"}, []string{"3", "b", "c"}, 0,
+			[][]float64{{1, 2, 3}}},
+		{"index: prefix", "3,b,c\n1,2,3\n", ReadOptions{Target: "index:3"}, []string{"3", "b", "c"}, 2,
+			[][]float64{{1, 2, 3}}},
+		{"numeric name at its own index", "a,2,c\n1,2,3\n", ReadOptions{Target: "2"}, []string{"a", "2", "c"}, 1,
+			[][]float64{{1, 2, 3}}},
+		{"numeric name beyond the columns", "a,9,c\n1,2,3\n", ReadOptions{Target: "9"}, []string{"a", "9", "c"}, 1,
 			[][]float64{{1, 2, 3}}},
 		{"quotes and spaces", "\"a,1\", \"b\"\"q\" ,c\n \"1.5\" , 2 ,\t+3.\n", ReadOptions{}, []string{"a,1", `b"q`, "c"}, 2,
 			[][]float64{{1.5, 2, 3}}},
@@ -154,6 +161,22 @@ var csvErrorCases = []struct {
 	{"inner space", "a,b\n1 2,2\n", ReadOptions{}, []string{`data.csv:2: column "a" (1): "1 2"`}},
 	{"d exponent", "a,b\n1d5,2\n", ReadOptions{}, []string{`data.csv:2: column "a" (1): "1d5"`}},
 	{"percent", "a,b\n5%,2\n", ReadOptions{}, []string{`data.csv:2: column "a" (1): "5%"`}},
+	// A bare target that is one column's name and another's index.
+	{"ambiguous target", "2,b,c\n1,2,3\n", ReadOptions{Target: "2"}, []string{`target "2" is ambiguous`, "name:2", "index:2"}},
+	{"index: not a number", "a,b\n1,2\n", ReadOptions{Target: "index:b"}, []string{`target "index:b"`, "index:N"}},
+	{"name: unknown", "a,b\n1,2\n", ReadOptions{Target: "name:2"}, []string{`no column named "2"`}},
+	// A carriage return alone inside a data line, as a separator or in a cell.
+	{"CR between rows", "a,b,c\n1,2,3\r4,5,6\n", ReadOptions{}, []string{"data.csv:2: row has 5 fields", "carriage return"}},
+	{"CR in a cell", "a,b\n1,2\r3\n", ReadOptions{}, []string{`data.csv:2: column "b" (2)`, "carriage return"}},
+	{"CR in a quoted row", "a,b\n\"1\",2\r3,4\n", ReadOptions{}, []string{"data.csv:2: row has 3 fields", "carriage return"}},
+	// Binary data given as CSV.
+	{"npy as csv", "\x93NUMPY\x01\x00v\x00{'descr': '<f8', 'fortran_order': False, 'shape': (2, 2), }\n\x00\x00", ReadOptions{},
+		[]string{"data.csv:1: this looks like a .npy file"}},
+	{"NUL bytes", "a\x00b,c\n1,2\n", ReadOptions{}, []string{"data.csv:1: this looks like a binary file"}},
+	{"control bytes", "\x01\x02\x03\x04,\x05\n1,2\n", ReadOptions{}, []string{"binary file"}},
+	// Header names that a model (JSON) could not carry back.
+	{"latin-1 name", "caf\xe9,y\n1,2\n", ReadOptions{}, []string{"data.csv:1: header: column 1 name", "not valid UTF-8"}},
+	{"truncated UTF-8 name", "a,\xe2\x82,y\n1,2,3\n", ReadOptions{}, []string{"column 2 name", "not valid UTF-8"}},
 	{"late error line", "a,b\n" + strings.Repeat("1,2\n", 500) + "1,x\n", ReadOptions{}, []string{`data.csv:502: column "b" (2): "x"`}},
 }
 
@@ -431,5 +454,40 @@ func checkFix(t *testing.T, name string, err error) {
 	}
 	if ie == nil || ie.Fix != want {
 		t.Errorf("%s: error %q: fix %v; want %v", name, err, ie, want)
+	}
+}
+
+// Messages quote at most the first few dozen bytes of a cell or a name,
+// whatever its size or alphabet, and stay valid UTF-8.
+func TestReadCSVErrorsClipped(t *testing.T) {
+	big := func(unit string, n int) string { return strings.Repeat(unit, n/len(unit)) }
+	cases := []struct{ name, in string }{
+		{"letters", "a,b\n1," + big("x", 1<<20) + "\n"},
+		{"digits then junk", "a,b\n1," + big("9", 1<<20) + "z\n"},
+		{"quoted", "a,b\n1,\"" + big("q", 1<<20) + "\"\n"},
+		{"multibyte", "a,b\n" + big("é", 1<<20) + ",1\n"},
+		{"duplicate long name", big("n", 1<<20) + "," + big("n", 1<<20) + "\n1,2\n"},
+		{"unknown target among long names", big("m", 1<<20) + ",y\n1,2\n"},
+		{"non-UTF-8 long name", big("\xff", 1<<20) + ",y\n1,2\n"},
+	}
+	for _, c := range cases {
+		opt := ReadOptions{}
+		if strings.HasPrefix(c.name, "unknown target") {
+			opt.Target = "z"
+		}
+		_, err := ReadCSV(strings.NewReader(c.in), "data.csv", opt)
+		if err == nil {
+			t.Fatalf("%s: accepted", c.name)
+		}
+		msg := err.Error()
+		if len(msg) > 400 {
+			t.Errorf("%s: message is %d bytes: %.200s…", c.name, len(msg), msg)
+		}
+		if !utf8.ValidString(msg) {
+			t.Errorf("%s: message is not valid UTF-8: %q", c.name, msg)
+		}
+		if !strings.Contains(msg, "bytes)") {
+			t.Errorf("%s: message does not say how long the clipped text is: %s", c.name, msg)
+		}
 	}
 }

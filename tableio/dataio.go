@@ -10,13 +10,15 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"unicode/utf8"
 )
 
 // ReadOptions says how to read a table from a file.
 type ReadOptions struct {
 	// Target selects the target column: a column name, or a 1-based
-	// column index. "" selects the last column. A name takes precedence
-	// over an index when a header names a column "3".
+	// column index. "" selects the last column. "name:X" always means the
+	// column named X and "index:N" column N; a bare "3" that names one
+	// column and is the index of another is an error (ambiguous).
 	Target string
 	// Precision is the precision the values are stored in: F64 (the zero
 	// value) or F32. Values that overflow float32 are rejected.
@@ -61,7 +63,8 @@ func SaveTable(path string, t *Table) error {
 	return WriteFileAtomic(path, write)
 }
 
-// ioOpenFile opens a regular file for reading and returns its size, with
+// ioOpenFile opens a file for reading and returns its size (−1 when it is
+// not a regular file: a FIFO or a device, read as a stream), with
 // errors that name the file once and say plainly what is wrong (missing, a
 // directory).
 func ioOpenFile(path string) (*os.File, int64, error) {
@@ -82,11 +85,18 @@ func ioOpenFile(path string) (*os.File, int64, error) {
 		f.Close()
 		return nil, 0, inputErrorf("%s: is a directory, not a data file", path)
 	}
+	if !st.Mode().IsRegular() {
+		// A FIFO or a device: read once, as a stream of unknown length.
+		return f, -1, nil
+	}
 	return f, st.Size(), nil
 }
 
 // ioResolveTarget returns the index of the column that target names in
-// names: a name, a 1-based index, or "" for the last column.
+// names: a name, a 1-based index, or "" for the last column. "name:X"
+// selects the column named X and "index:N" column N, whatever the other
+// columns are called; a bare target that is both a column's name and the
+// index of another column is an error asking for one of those prefixes.
 func ioResolveTarget(src string, names []string, opt ReadOptions) (int, error) {
 	if opt.NoTarget {
 		return -1, nil
@@ -95,18 +105,60 @@ func ioResolveTarget(src string, names []string, opt ReadOptions) (int, error) {
 	if target == "" {
 		return n - 1, nil
 	}
+	byName := -1
 	for j, name := range names {
 		if name == target {
-			return j, nil
+			byName = j
+			break
 		}
 	}
-	if k, err := strconv.Atoi(strings.TrimSpace(target)); err == nil {
-		if k < 1 || k > n {
-			return 0, inputErrorf("%s: target column %d is out of range: the table has %d columns (1 to %d)", src, k, n, n)
+	if rest, ok := strings.CutPrefix(target, "name:"); ok && byName < 0 {
+		for j, name := range names {
+			if name == rest {
+				return j, nil
+			}
 		}
-		return k - 1, nil
+		return 0, inputErrorf("%s: no column named %q for the target (columns: %s)", src, Clip(rest), ioListNames(names))
 	}
-	return 0, inputErrorf("%s: no column named %q for the target (columns: %s)", src, target, ioListNames(names))
+	idx := strings.TrimSpace(target)
+	prefixed := false
+	if rest, ok := strings.CutPrefix(idx, "index:"); ok && byName < 0 {
+		idx, prefixed = strings.TrimSpace(rest), true
+	}
+	k, err := strconv.Atoi(idx)
+	switch {
+	case err != nil && prefixed:
+		return 0, inputErrorf("%s: target %q: want index:N with N a column number from 1 to %d", src, Clip(target), n)
+	case err != nil && byName >= 0:
+		return byName, nil
+	case err != nil:
+		return 0, inputErrorf("%s: no column named %q for the target (columns: %s)", src, Clip(target), ioListNames(names))
+	case byName >= 0 && k >= 1 && k <= n && k-1 != byName:
+		return 0, inputErrorf("%s: target %q is ambiguous: a column is named %q (column %d), and index %d is %s: say --target name:%s or --target index:%d",
+			src, target, target, byName+1, k, ioColumn(names, k-1), target, k)
+	case byName >= 0:
+		return byName, nil
+	case k < 1 || k > n:
+		return 0, inputErrorf("%s: target column %d is out of range: the table has %d columns (1 to %d)", src, k, n, n)
+	}
+	return k - 1, nil
+}
+
+// ioClipLen is how much of a cell or a name messages quote.
+const ioClipLen = 40
+
+// Clip shortens s for a message: its first 40 bytes (cut at a character
+// boundary) and its length, so that a huge cell does not become a huge
+// error.
+func Clip(s string) string {
+	if len(s) <= ioClipLen+16 {
+		return s
+	}
+	k := ioClipLen
+	for k > 0 && !utf8.RuneStart(s[k]) {
+		k--
+	}
+	return fmt.Sprintf("%s…(%d bytes)", s[:k], len(s))
 }
 
 // ioListNames lists names for a message, quoted, eliding the middle of long
@@ -123,7 +175,7 @@ func ioListNames(names []string) string {
 		if j > 0 {
 			b.WriteString(", ")
 		}
-		b.WriteString(strconv.Quote(name))
+		b.WriteString(strconv.Quote(Clip(name)))
 	}
 	return b.String()
 }
@@ -131,7 +183,7 @@ func ioListNames(names []string) string {
 // ioColumn describes column j for a message: `column "x3" (3)`.
 func ioColumn(names []string, j int) string {
 	if j < len(names) && names[j] != "" {
-		return fmt.Sprintf("column %q (%d)", names[j], j+1)
+		return fmt.Sprintf("column %q (%d)", Clip(names[j]), j+1)
 	}
 	return fmt.Sprintf("column %d", j+1)
 }

@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"testing/iotest"
+	"unicode/utf8"
 )
 
 // checkAccepted checks the invariants of a table a reader accepted: a
@@ -30,6 +32,10 @@ func checkAccepted(t *testing.T, tab *Table, src string, p Precision) {
 		if name == "" || seen[name] {
 			t.Fatalf("empty or duplicate name in %q", tab.Names)
 		}
+		if !utf8.ValidString(name) {
+			// A model file (JSON) would not give the name back.
+			t.Fatalf("accepted a name that is not UTF-8: %q", name)
+		}
 		seen[name] = true
 	}
 	if i, j, bad := ioFirstNonFinite(tab); bad {
@@ -47,6 +53,10 @@ func checkRejected(t *testing.T, err error, src string) {
 	if !strings.HasPrefix(err.Error(), src+":") {
 		t.Fatalf("error %q does not start with %q", err, src+":")
 	}
+	// Cells and names are clipped: no input makes a long message.
+	if len(err.Error()) > 4096 {
+		t.Fatalf("a %d-byte message: %.300q…", len(err.Error()), err)
+	}
 }
 
 // checkRoundTrips writes tab as CSV and as .npy and reads both back: the
@@ -59,7 +69,7 @@ func checkRoundTrips(t *testing.T, tab *Table) {
 		t.Fatalf("WriteCSV of an accepted table: %v", err)
 	}
 	text := buf.String()
-	back, err := ReadCSV(&buf, "rt.csv", ReadOptions{Target: tab.Names[tab.Target], Precision: p})
+	back, err := ReadCSV(&buf, "rt.csv", ReadOptions{Target: "name:" + tab.Names[tab.Target], Precision: p})
 	if err != nil {
 		t.Fatalf("CSV round trip: %v\n%q", err, text)
 	}
@@ -138,6 +148,17 @@ func FuzzReadNPY(f *testing.F) {
 			opt.Precision = F32
 		}
 		tab, err := npyRead(bytes.NewReader(data), int64(len(data)), "fuzz.npy", opt)
+		// A stream of unknown length (a FIFO) accepts the same files with
+		// the same values.
+		stab, serr := npyRead(iotest.HalfReader(bytes.NewReader(data)), -1, "fuzz.npy", opt)
+		if (err == nil) != (serr == nil) {
+			t.Fatalf("sized read: %v; stream: %v", err, serr)
+		}
+		if serr != nil {
+			checkRejected(t, serr, "fuzz.npy")
+		} else if err := sameValues(tab, stab); err != nil {
+			t.Fatalf("stream read disagrees: %v", err)
+		}
 		if err != nil {
 			checkRejected(t, err, "fuzz.npy")
 			return

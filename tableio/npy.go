@@ -82,7 +82,7 @@ func npyRead(r io.Reader, size int64, name string, opt ReadOptions) (*Table, err
 	case "<f4":
 		esz = 4
 	default:
-		return nil, inputErrorf("%s: unsupported dtype %q: want little-endian float64 '<f8' or float32 '<f4' (convert with a.astype('<f8'))", name, h.descr)
+		return nil, inputErrorf("%s: unsupported dtype %q: want little-endian float64 '<f8' or float32 '<f4' (convert with a.astype('<f8'))", name, Clip(h.descr))
 	}
 	if h.fortran {
 		return nil, inputErrorf("%s: array is stored in Fortran (column-major) order: save a C-order array (np.ascontiguousarray(a))", name)
@@ -95,6 +95,16 @@ func npyRead(r io.Reader, size int64, name string, opt ReadOptions) (*Table, err
 	hi2, nbytes := bits.Mul64(n, uint64(esz))
 	if hi != 0 || hi2 != 0 || nbytes > math.MaxInt64/2 || n > math.MaxInt/2 {
 		return nil, inputErrorf("%s: shape %v is too large", name, h.shape)
+	}
+	if size < 0 {
+		// A stream (a FIFO): its length is known only once read, so the
+		// data (and at most one byte more) is read first, into memory
+		// that grows with what arrives, not with what the header claims.
+		var buf bytes.Buffer
+		if _, err := io.CopyN(&buf, r, int64(nbytes)+1); err != nil && err != io.EOF {
+			return nil, fmt.Errorf("%s: reading data: %w", name, err)
+		}
+		r, size = bytes.NewReader(buf.Bytes()), h.dataOffset+int64(buf.Len())
 	}
 	if rest := uint64(size - h.dataOffset); rest != nbytes {
 		if rest < nbytes {
@@ -135,6 +145,7 @@ func npyRead(r io.Reader, size int64, name string, opt ReadOptions) (*Table, err
 	if err != nil {
 		return nil, fmt.Errorf("%s: reading data: %w", name, err)
 	}
+
 	if err := ioCheckFinite(t); err != nil {
 		return nil, err
 	}
@@ -148,7 +159,11 @@ func npyReadHeader(r io.Reader, size int64, name string) (*npyHeader, error) {
 		return nil, inputErrorf("%s: not a .npy file: too short (%v)", name, err)
 	}
 	if !bytes.Equal(pre[:6], npyMagic) {
-		return nil, inputErrorf("%s: not a .npy file: bad magic %q (want \"\\x93NUMPY\")", name, pre[:6])
+		hint := ""
+		if npyLooksText(pre[:8]) {
+			hint = " (it starts like a text file: a CSV file should be named .csv)"
+		}
+		return nil, inputErrorf("%s: not a .npy file: bad magic %q (want \"\\x93NUMPY\")%s", name, pre[:6], hint)
 	}
 	major, minor := pre[6], pre[7]
 	var hlen uint64
@@ -168,7 +183,7 @@ func npyReadHeader(r io.Reader, size int64, name string) (*npyHeader, error) {
 	default:
 		return nil, inputErrorf("%s: unsupported .npy format version %d.%d (want 1.0, 2.0 or 3.0)", name, major, minor)
 	}
-	if hlen > npyMaxHeader || int64(hlen) > size-off {
+	if hlen > npyMaxHeader || (size >= 0 && int64(hlen) > size-off) {
 		return nil, inputErrorf("%s: bad .npy header length %d (file is %d bytes)", name, hlen, size)
 	}
 	hdr := make([]byte, hlen)
@@ -194,7 +209,7 @@ func npyParseDict(s []byte) (*npyHeader, error) {
 	seen := map[string]bool{}
 	p.ws()
 	if !p.eat('{') {
-		return nil, inputErrorf("want a dict starting with '{' in %q", s)
+		return nil, inputErrorf("want a dict starting with '{' in %q", Clip(string(s)))
 	}
 	for {
 		p.ws()
@@ -206,12 +221,12 @@ func npyParseDict(s []byte) (*npyHeader, error) {
 			return nil, err
 		}
 		if seen[key] {
-			return nil, inputErrorf("duplicate key %q", key)
+			return nil, inputErrorf("duplicate key %q", Clip(key))
 		}
 		seen[key] = true
 		p.ws()
 		if !p.eat(':') {
-			return nil, inputErrorf("want ':' after key %q", key)
+			return nil, inputErrorf("want ':' after key %q", Clip(key))
 		}
 		p.ws()
 		switch key {
@@ -225,7 +240,7 @@ func npyParseDict(s []byte) (*npyHeader, error) {
 		case "shape":
 			h.shape, err = p.tuple()
 		default:
-			return nil, inputErrorf("unknown key %q", key)
+			return nil, inputErrorf("unknown key %q", Clip(key))
 		}
 		if err != nil {
 			return nil, inputErrorf("%s: %v", key, err)
@@ -241,7 +256,7 @@ func npyParseDict(s []byte) (*npyHeader, error) {
 	}
 	p.ws()
 	if p.i != len(s) {
-		return nil, inputErrorf("unexpected %q after the dict", s[p.i:])
+		return nil, inputErrorf("unexpected %q after the dict", Clip(string(s[p.i:])))
 	}
 	for _, k := range []string{"descr", "fortran_order", "shape"} {
 		if !seen[k] {
@@ -249,6 +264,16 @@ func npyParseDict(s []byte) (*npyHeader, error) {
 		}
 	}
 	return h, nil
+}
+
+// npyLooksText reports whether b is printable ASCII text.
+func npyLooksText(b []byte) bool {
+	for _, c := range b {
+		if (c < 0x20 && c != '\n' && c != '\r' && c != '\t') || c >= 0x7f {
+			return false
+		}
+	}
+	return true
 }
 
 type npyParser struct {
@@ -289,7 +314,7 @@ func (p *npyParser) str() (string, error) {
 	}
 	v := string(p.s[p.i+1 : p.i+1+j])
 	if bytes.IndexByte([]byte(v), '\\') >= 0 {
-		return "", inputErrorf("unsupported escape in string %q", v)
+		return "", inputErrorf("unsupported escape in string %q", Clip(v))
 	}
 	p.i += j + 2
 	return v, nil
@@ -327,7 +352,7 @@ func (p *npyParser) tuple() ([]uint64, error) {
 		}
 		v, err := strconv.ParseUint(string(p.s[j:p.i]), 10, 64)
 		if err != nil {
-			return nil, inputErrorf("bad dimension %q", p.s[j:p.i])
+			return nil, inputErrorf("bad dimension %q", Clip(string(p.s[j:p.i])))
 		}
 		p.eat('L') // Python 2 long
 		shape = append(shape, v)

@@ -10,7 +10,9 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 )
 
 // npyFile builds a .npy file from its parts: version, header text (padded
@@ -315,5 +317,117 @@ func TestSaveTable(t *testing.T) {
 	}
 	if err := SaveTable(filepath.Join(dir, "t.txt"), tab); err == nil {
 		t.Fatal("SaveTable accepted .txt")
+	}
+}
+
+// loadFromFIFO writes content into a named pipe (the writer opens it once)
+// and loads it through LoadTable, failing if the load does not end: a
+// reader that opened the pipe twice would wait forever for a second writer.
+func loadFromFIFO(t *testing.T, name string, content []byte, opt ReadOptions) (*Table, error) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), name)
+	if err := syscall.Mkfifo(path, 0o600); err != nil {
+		t.Skipf("no FIFOs here: %v", err)
+	}
+	go func() {
+		f, err := os.OpenFile(path, os.O_WRONLY, 0)
+		if err != nil {
+			return
+		}
+		f.Write(content)
+		f.Close()
+	}()
+	type res struct {
+		t   *Table
+		err error
+	}
+	done := make(chan res, 1)
+	go func() {
+		tab, err := LoadTable(path, opt)
+		done <- res{tab, err}
+	}()
+	select {
+	case r := <-done:
+		return r.t, r.err
+	case <-time.After(20 * time.Second):
+		// Unblock the reader (a second open) before failing.
+		if f, err := os.OpenFile(path, os.O_WRONLY, 0); err == nil {
+			f.Close()
+		}
+		t.Fatalf("%s: LoadTable of a FIFO did not return", name)
+		return nil, nil
+	}
+}
+
+// A FIFO (or any file that is not a regular file) is read once, as a
+// stream: the same table as from a regular file, and the same checks on
+// truncated or overlong data, with memory that follows the bytes that
+// arrive rather than the shape the header claims.
+func TestLoadTableStream(t *testing.T) {
+	good := npyFile(1, "{'descr': '<f8', 'fortran_order': False, 'shape': (2, 2), }", f64Bytes(1, 2, 3, 4))
+	tab, err := loadFromFIFO(t, "d.npy", good, ReadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tab.Rows != 2 || tab.Cols != 2 || tab.At(1, 0) != 3 || tab.At(1, 1) != 4 {
+		t.Errorf("read %d×%d, row 2 = (%g, %g); want 2×2, (3, 4)", tab.Rows, tab.Cols, tab.At(1, 0), tab.At(1, 1))
+	}
+	f32 := npyFile(1, "{'descr': '<f4', 'fortran_order': False, 'shape': (1, 2), }", []byte{0, 0, 0x80, 0x3f, 0, 0, 0, 0x40})
+	if tab, err := loadFromFIFO(t, "f.npy", f32, ReadOptions{}); err != nil || tab.At(0, 0) != 1 || tab.At(0, 1) != 2 {
+		t.Errorf("float32 stream: %v", err)
+	}
+	bad := []struct {
+		name    string
+		content []byte
+		want    string
+	}{
+		{"short.npy", good[:len(good)-3], "truncated"},
+		{"long.npy", append(append([]byte{}, good...), 0, 0, 0), "unexpected bytes"},
+		{"huge.npy", npyFile(1, "{'descr': '<f8', 'fortran_order': False, 'shape': (1000000000000, 1000), }", f64Bytes(1, 2)), "truncated"},
+		{"claims.npy", npyFile(1, "{'descr': '<f8', 'fortran_order': False, 'shape': (100000000, 1000), }", f64Bytes(1, 2)), "truncated"},
+		{"empty.npy", nil, "too short"},
+	}
+	for _, b := range bad {
+		_, err := loadFromFIFO(t, b.name, b.content, ReadOptions{})
+		if err == nil || !errors.Is(err, ErrInput) || !strings.Contains(err.Error(), b.want) {
+			t.Errorf("%s: error %v; want an input error about %q", b.name, err, b.want)
+		}
+	}
+	csv := []byte("a,b\n1,2\n3,4\n")
+	if tab, err := loadFromFIFO(t, "d.csv", csv, ReadOptions{}); err != nil || tab.Rows != 2 || tab.At(1, 0) != 3 {
+		t.Errorf("CSV stream: %v", err)
+	}
+}
+
+// A file of the other format under a .npy name says what it looks like.
+func TestReadNPYTextHint(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "d.npy")
+	os.WriteFile(path, []byte("x1,y\n1,2\n3,4\n"), 0o644)
+	_, err := ReadNPY(path, ReadOptions{})
+	if err == nil || !strings.Contains(err.Error(), "text file") || !strings.Contains(err.Error(), ".csv") {
+		t.Errorf("CSV text named .npy: %v; want a hint that it is a text (CSV) file", err)
+	}
+}
+
+// A header of a megabyte quoted back in a message is clipped, wherever the
+// parser stops.
+func TestReadNPYErrorsClipped(t *testing.T) {
+	long := strings.Repeat("z", 100000)
+	for _, h := range []string{
+		"[" + long,
+		"{'descr': '" + long + "', 'fortran_order': False, 'shape': (1, 2), }",
+		"{'" + long + "': 1}",
+		"{'descr': '<f8', 'fortran_order': False, 'shape': (1, 2), }" + long,
+		"{'descr': '<f8', 'fortran_order': False, 'shape': (" + strings.Repeat("9", 100000) + ", 2), }",
+		"{'descr': '\\\\" + long + "', 'fortran_order': False, 'shape': (1, 2), }",
+	} {
+		data := npyFile(2, h, nil)
+		_, err := npyRead(bytes.NewReader(data), int64(len(data)), "d.npy", ReadOptions{})
+		if err == nil {
+			t.Fatalf("accepted a %d-byte header", len(h))
+		}
+		if len(err.Error()) > 400 || !strings.Contains(err.Error(), "bytes)") {
+			t.Errorf("a %d-byte message, or not clipped: %.200s", len(err.Error()), err)
+		}
 	}
 }

@@ -27,7 +27,7 @@ func loadTable(path, target string, p lsgd.Precision) (*lsgd.Table, error) {
 // GPU subtracts each column's mean before rounding, which keeps a year
 // column's digits).
 func inputPrecision(path string) lsgd.Precision {
-	if strings.EqualFold(filepath.Ext(path), ".npy") {
+	if strings.EqualFold(filepath.Ext(path), ".npy") && isRegular(path) { // a FIFO is opened once, by the reader
 		if p, err := tableio.NPYPrecision(path); err == nil {
 			return p
 		}

@@ -3,7 +3,6 @@ package main
 import (
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"strings"
 
@@ -96,7 +95,9 @@ func (a *app) gen(cmd *cobra.Command, f *genFlags) error {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("interrupted: %s not written", f.out)
 	}
-	err = writeAtomic(ctx, f.out, func(w io.Writer) error {
+	// Both files are written in full before either replaces anything: a
+	// failure leaves the old data and truth as they were.
+	commitData, err := prepareAtomic(ctx, f.out, func(w io.Writer) error {
 		if format == "npy" {
 			return tableio.WriteNPY(w, t)
 		}
@@ -106,8 +107,16 @@ func (a *app) gen(cmd *cobra.Command, f *genFlags) error {
 		return err
 	}
 	tp := truthPath(f.out)
-	if err := writeAtomic(ctx, tp, func(w io.Writer) error { return writeJSON(w, truth) }); err != nil {
-		os.Remove(f.out) // no data without its truth
+	commitTruth, err := prepareAtomic(ctx, tp, func(w io.Writer) error { return writeJSON(w, truth) })
+	if err != nil {
+		commitData(false)
+		return err
+	}
+	if err := commitData(true); err != nil {
+		commitTruth(false)
+		return err
+	}
+	if err := commitTruth(true); err != nil {
 		return err
 	}
 	fmt.Fprintf(a.stdout, "wrote %d rows × %d features (+ target y) to %s, true coefficients to %s\n",

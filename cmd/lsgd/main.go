@@ -22,6 +22,8 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/lsgd/lsgd/tableio"
 )
 
 func main() {
@@ -41,12 +43,22 @@ func run(args []string, stdout, stderr io.Writer) (code int) {
 	done := make(chan struct{})
 	defer close(done)
 	go func() {
+		defer signal.Stop(sig)
 		select {
 		case <-sig:
 			cancel()
-			signal.Stop(sig)
 		case <-done:
-			signal.Stop(sig)
+			return
+		}
+		// A second signal while the command is still stuck (a read that
+		// blocks, a write to a FIFO nobody reads) ends the process now,
+		// without leaving temporary files behind.
+		select {
+		case <-sig:
+			tableio.RemoveTempFiles()
+			fmt.Fprintln(stderr, "lsgd: interrupted")
+			os.Exit(exitInterrupted)
+		case <-done:
 		}
 	}()
 	defer func() {

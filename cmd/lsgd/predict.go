@@ -62,7 +62,8 @@ func (a *app) predict(cmd *cobra.Command, f *predictFlags) error {
 	if err != nil {
 		return &inputError{err}
 	}
-	t, cols, err := predictTable(f.data, m)
+	var cols []int
+	t, err := interruptible(cmd.Context(), f.data, func() (t *lsgd.Table, err error) { t, cols, err = predictTable(f.data, m); return })
 	if err != nil {
 		return err
 	}
@@ -115,7 +116,7 @@ func predictTable(path string, m *lsgd.Model) (*lsgd.Table, []int, error) {
 	for k, name := range m.Features {
 		j, ok := byName[name]
 		if !ok {
-			missing = append(missing, strconv.Quote(name))
+			missing = append(missing, name)
 			continue
 		}
 		cols[k] = j
@@ -126,15 +127,11 @@ func predictTable(path string, m *lsgd.Model) (*lsgd.Table, []int, error) {
 			noun = "features"
 		}
 		return nil, nil, &inputError{fmt.Errorf("%s: no column for the model's %s %s (the model needs %s)",
-			path, noun, strings.Join(missing, ", "), strings.Join(quoted(m.Features), ", "))}
+			path, noun, strings.Join(quoted(missing), ", "), strings.Join(quoted(m.Features), ", "))}
 	}
 	return t, cols, nil
 }
 
 func quoted(s []string) []string {
-	q := make([]string, len(s))
-	for i, v := range s {
-		q[i] = strconv.Quote(v)
-	}
-	return q
+	return clipList(s)
 }

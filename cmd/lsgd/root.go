@@ -37,7 +37,17 @@ OpenGL 4.3 compute shaders, and checks them against the exact QR solution.
 
 Data files are CSV (a header row of column names, then numbers) or NumPy
 .npy (a 2-D float32 or float64 array); the target is the last column unless
---target names another.
+--target names another: by NAME or by 1-based INDEX. A header name that is
+also a number ("3") must be written --target name:3 when index 3 is another
+column (--target index:3 for the index); a bare ambiguous 3 is an error.
+
+Output files (--model-out, --out, --plot) are checked before any work: a
+directory, a name ending in "/", a missing or unwritable directory, or the
+same file as an input (by any name or link) is an error. They are written
+atomically through a temporary file .NAME.lsgd-tmp-PID-* beside them (left
+ones of killed runs are removed by the next write); a symbolic link is
+written through (the link stays) when it points to a file with the same
+extension; a device such as /dev/null is written directly. A FIFO or device given as data is read once, as a stream.
 
 Exit status: 0 success; 1 divergence or another run-time failure; 2 bad
 input (file, row, column, flag value) or usage; 130 interrupted (Ctrl-C).`,
@@ -49,6 +59,8 @@ input (file, row, column, flag value) or usage; 130 interrupted (Ctrl-C).`,
   lsgd devices`,
 		SilenceErrors: true,
 		SilenceUsage:  true,
+		// Before any command works: file flags, output paths, sizes.
+		PersistentPreRunE: func(cmd *cobra.Command, args []string) error { return checkPaths(cmd, args) },
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 0 {
 				return nil

@@ -40,7 +40,7 @@ is 0 and converged true).`,
 	fl := cmd.Flags()
 	fl.SortFlags = false
 	fl.StringVar(&f.data, "data", "", "`FILE` to read: .csv (a header row of names) or .npy (required)")
-	fl.StringVar(&f.target, "target", "", "target column: its `NAME` (CSV) or 1-based index; default: the last column")
+	fl.StringVar(&f.target, "target", "", targetHelp)
 	fl.BoolVar(&f.noIntercept, "no-intercept", false, "fit y = x·θ without an intercept")
 	fl.Float64Var(&f.l2, "l2", 0, "ridge penalty λ in MSE + λ‖θ‖² (intercept not penalized)")
 	fl.BoolVar(&f.json, "json", false, "print the result as one JSON object on stdout")
@@ -76,7 +76,7 @@ func (a *app) solve(cmd *cobra.Command, f *solveFlags) error {
 	}
 	ctx := cmd.Context()
 	loadStart := time.Now()
-	t, err := loadTable(f.data, f.target, lsgd.F64)
+	t, err := loadTableCtx(ctx, f.data, f.target, lsgd.F64)
 	if err != nil {
 		return err
 	}

@@ -76,7 +76,7 @@ exits with status 130, writing no model file.`,
 	fl := cmd.Flags()
 	fl.SortFlags = false
 	fl.StringVar(&f.data, "data", "", "`FILE` to read: .csv (a header row of names) or .npy (required)")
-	fl.StringVar(&f.target, "target", "", "target column: its `NAME` (CSV) or 1-based index; default: the last column")
+	fl.StringVar(&f.target, "target", "", targetHelp)
 	fl.BoolVar(&f.noIntercept, "no-intercept", false, "fit y = x·θ without an intercept")
 	fl.BoolVar(&f.noStandardize, "no-standardize", false, "fit on the raw columns instead of standardized ones (slower on badly scaled data)")
 	fl.Var(f.backend, "backend", "where to compute: auto (a hardware GPU if there is one, else the CPU), cpu or gpu")
@@ -139,7 +139,7 @@ func (a *app) train(cmd *cobra.Command, f *trainFlags) error {
 	defer func() { b.Close() }() // b may become the CPU after a GPU failure
 
 	loadStart := time.Now()
-	t, err := loadTable(f.data, f.target, inputPrecision(f.data))
+	t, err := loadTableCtx(ctx, f.data, f.target, inputPrecision(f.data))
 	if err != nil {
 		return err
 	}
@@ -209,7 +209,9 @@ func (a *app) train(cmd *cobra.Command, f *trainFlags) error {
 	if f.plot != "" {
 		title := fmt.Sprintf("%s: %s on %s, %s", f.data, res.Optimizer, res.Backend, res.Precision)
 		if err := plotLoss(f.plot, res.HistoryIt, res.History, title); err != nil {
-			return fmt.Errorf("--plot %s: %w", f.plot, err)
+			// A plot never costs the fit: warn, and say nothing was drawn.
+			a.notef("warning: --plot %s: not drawn: %v", f.plot, err)
+			f.plot = ""
 		}
 	}
 	if f.modelOut != "" {
