@@ -59,8 +59,6 @@ input (file, row, column, flag value) or usage; 130 interrupted (Ctrl-C).`,
   lsgd devices`,
 		SilenceErrors: true,
 		SilenceUsage:  true,
-		// Before any command works: file flags, output paths, sizes.
-		PersistentPreRunE: func(cmd *cobra.Command, args []string) error { return checkPaths(cmd, args) },
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 0 {
 				return nil
@@ -86,7 +84,8 @@ input (file, row, column, flag value) or usage; 130 interrupted (Ctrl-C).`,
 			}
 			a.device = d
 		}
-		return nil
+		// Before any command works: file flags, output paths, sizes.
+		return checkPaths(cmd, args)
 	}
 	root.CompletionOptions.DisableDefaultCmd = true
 	root.SuggestionsMinimumDistance = 2
