@@ -37,9 +37,13 @@ func (f *fitter) runPCG(ctx context.Context) error {
 	maxPasses := float64(f.maxEpochs)
 	prevG := math.Inf(1)
 	// Each further digit costs about one pass, and the gap bound is
-	// pessimistic where a coefficient's scale is small: aim two digits
-	// below the stopping gap, or at what the precision allows.
+	// pessimistic where a coefficient's scale is small: with the default
+	// tolerance aim two digits below the stopping gap, or at what the
+	// precision allows; a tolerance the caller chose is taken as asked.
 	goal := math.Max(f.stopGap()/100, 2*f.res.Accuracy)
+	if f.userTol {
+		goal = f.stopGap()
+	}
 	for round := 0; ; round++ {
 		// The true gradient at θ.
 		if err := f.data.SetVector(Theta, theta); err != nil {
