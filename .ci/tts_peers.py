@@ -71,7 +71,7 @@ def main():
     for f in a.coef:
         r = json.load(open(f))
         th = np.append(np.asarray(r["coef"]), r["intercept"])
-        what = r.get("optimizer") or r.get("method") or "lsgd"
+        what = (r.get("optimizer") or r.get("method") or "lsgd") + " " + r.get("precision", "")
         extra = f"  passes {r['passes']:g}" if "passes" in r else ""
         print(f"{'lsgd ' + what:<34}{r['seconds']:>10.4f}{err(th):>11.1e}{extra}")
 
