@@ -128,7 +128,7 @@ func (f *fitter) initial() (theta, mask, ridge []float64) {
 			continue
 		}
 		mask[j] = 1
-		ridge[j] = f.opt.L2 * f.mul[j] * f.mul[j]
+		ridge[j] = l2At(f.opt.colL2, f.opt.L2, j) * f.mul[j] * f.mul[j]
 	}
 	if !f.opt.NoIntercept {
 		mask[f.c] = 1
