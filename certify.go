@@ -126,6 +126,9 @@ func (f *fitter) finish() error {
 	case f.reason == "gradient":
 		res.Reason += " (not confirmed at the final point)"
 	}
+	if !res.Converged && f.rawLimited {
+		res.Reason += "; the raw columns' scales differ too much to fit them unstandardized (drop --no-standardize)"
+	}
 	return nil
 }
 

@@ -170,6 +170,7 @@ type fitter struct {
 	loss0       float64 // standardized loss at the start
 	gnorm0      float64
 	tgtScale    float64 // the target's spread about its mean (about zero without an intercept)
+	rawLimited  bool    // unstandardized, the columns' scales put a direction below the rank threshold (rawScaleCurvature)
 	reason      string
 	res         *Result
 }

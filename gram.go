@@ -56,7 +56,11 @@ func (f *fitter) sampleCurvature() error {
 	}
 	f.passes += float64(s) / float64(f.n)
 	free := freeIndices(f.mask)
-	f.curv, f.pc = analyze(sampleHessian(G, f.p, s, free, f.ridge), free, f.p)
+	H := sampleHessian(G, f.p, s, free, f.ridge)
+	f.curv, f.pc = analyze(H, free, f.p)
+	if f.opt.NoStandardize {
+		f.rawLimited = rawScaleCurvature(H, free, f.p, &f.curv)
+	}
 	f.curv.SampleRows, f.curv.Exact = s, s == f.n
 	f.rho = sampleRho(G, f.p, s, f.t.Target, f.mask, f.pc, f.curv.Max)
 	return nil
