@@ -76,7 +76,8 @@ type Options struct {
 	InPlace       bool      // the backend may standardize the table's storage in place
 	Progress      func(Progress)
 
-	colL2 []float64 // per-column λ replacing L2 for a prescaled table (see fitScaled); nil: L2
+	colL2  []float64 // per-column λ replacing L2 for a prescaled table (see fitScaled); nil: L2
+	colExp []int     // the prescale's exponents, for messages that quote values; nil: none
 }
 
 // Progress is reported at every check.

@@ -101,7 +101,7 @@ func (f *fitter) standardization(mean, scale []float64) error {
 					return zeroColumn(t, j)
 				}
 			} else {
-				return constantColumn(t, j, mean[j])
+				return constantColumn(t, j, unscaled(mean[j], f.opt.colExp, j))
 			}
 		}
 		f.shift[j], f.mul[j] = 0, 1

@@ -170,6 +170,7 @@ func fitScaled(ctx context.Context, b Backend, t *Table, exp []int, opt Options)
 	lossMul := math.Ldexp(1, -2*ey)
 	o := opt
 	o.InPlace = true // the copy is ours
+	o.colExp = exp
 	var err error
 	if o.colL2, err = scaledL2(t, exp, opt.L2); err != nil {
 		return nil, err
@@ -209,6 +210,7 @@ func solveScaled(t *Table, exp []int, opt SolveOptions) (*Solution, error) {
 	ts := scaledCopy(t, exp)
 	ey := exp[t.Target]
 	o := opt
+	o.colExp = exp
 	var err error
 	if o.colL2, err = scaledL2(t, exp, opt.L2); err != nil {
 		return nil, err
@@ -259,4 +261,12 @@ func l2At(w []float64, l2 float64, j int) float64 {
 		return l2
 	}
 	return w[j]
+}
+
+// unscaled maps a value of prescaled column j back to the user's scale.
+func unscaled(v float64, exp []int, j int) float64 {
+	if exp == nil {
+		return v
+	}
+	return math.Ldexp(v, -exp[j])
 }

@@ -204,3 +204,24 @@ func TestNoStandardizeCertificate(t *testing.T) {
 		}
 	}
 }
+
+// A constant column is constant at every magnitude, and the message
+// quotes its value on the user's scale.
+func TestConstantAtAnyMagnitude(t *testing.T) {
+	base, _ := gen(t, 100, 2, 2, 0.1, 17)
+	for _, m := range []float64{1e-300, 1e-200, 1e-45, 1, 1e45, 1e200, 1e300} {
+		tab := base.Clone(lsgd.F64)
+		for i := 0; i < tab.Rows; i++ {
+			tab.Set(i, 0, 1.5*m)
+		}
+		want := fmt.Sprintf("every row ≈ %.6g", 1.5*m)
+		_, err := lsgd.Solve(tab, lsgd.SolveOptions{})
+		if !errors.Is(err, lsgd.ErrInput) || !strings.Contains(err.Error(), want) {
+			t.Errorf("solve %g: got %v; want %q", m, err, want)
+		}
+		_, err = lsgd.Fit(context.Background(), cpu.New(cpu.Options{}), tab, lsgd.Options{})
+		if !errors.Is(err, lsgd.ErrInput) || !strings.Contains(err.Error(), want) {
+			t.Errorf("fit %g: got %v; want %q", m, err, want)
+		}
+	}
+}

@@ -16,7 +16,8 @@ type SolveOptions struct {
 	NoIntercept bool    // fit y = x·θ
 	L2          float64 // λ in MSE + λ‖θ‖² (θ on the original scale)
 
-	colL2 []float64 // per-column λ replacing L2 for a prescaled table (see solveScaled); nil: L2
+	colL2  []float64 // per-column λ replacing L2 for a prescaled table (see solveScaled); nil: L2
+	colExp []int     // the prescale's exponents, for messages that quote values; nil: none
 }
 
 // Solution is the exact least-squares solution on the original scale.
@@ -83,7 +84,7 @@ func Solve(t *Table, opt SolveOptions) (*Solution, error) {
 				}
 				continue
 			}
-			return nil, constantColumn(t, j, mean[j])
+			return nil, constantColumn(t, j, unscaled(mean[j], opt.colExp, j))
 		}
 	}
 	mul := make([]float64, cols)

@@ -106,6 +106,22 @@ func TestHostileNumerics(t *testing.T) {
 		}
 	}
 
+	// Unstandardized, a column on another scale: never "converged" with
+	// a coefficient outside its bound (--verify agrees), never
+	// "collinear".
+	for _, m := range []float64{1e-12, 1e-6, 1e6, 1e12} {
+		name := fmt.Sprintf("raw%g.csv", m)
+		numericData(t, dir, name, m, 1)
+		for _, o := range []string{"pcg", "gd", "nesterov"} {
+			r := cli(t, dir, "train", "--backend", "cpu", "--data", name, "--no-standardize", "--optimizer", o, "--verify")
+			conv := strings.Contains(r.stdout, "converged    yes")
+			bad := strings.Contains(r.stdout, "FAILED") || strings.Contains(r.stderr, "outside its certified bound")
+			if bad || strings.Contains(r.stderr, "collinear") || (conv && r.code != 0) {
+				t.Errorf("%s", r)
+			}
+		}
+	}
+
 	// Divergence on the CPU, every optimizer with a step size.
 	for _, o := range []string{"gd", "momentum", "nesterov", "rmsprop", "adam", "sgd"} {
 		for _, lr := range []string{"1e6", "1e20"} {
