@@ -162,6 +162,16 @@ func TestHostileNumerics(t *testing.T) {
 		t.Errorf("p.csv written")
 	}
 
+	// A model holding a null (a NaN once written as one) is refused, not
+	// read as 0.
+	writeFile(t, dir, "nullcoef.json", []byte(`{"format":"lsgd-model/1","features":["a","b"],"target":"y","coef":[null,1],"intercept":0,"provenance":{}}`))
+	writeFile(t, dir, "nullb.json", []byte(`{"format":"lsgd-model/1","features":["a","b"],"target":"y","coef":[1,1],"intercept":null,"provenance":{}}`))
+	for _, m := range []string{"nullcoef.json", "nullb.json"} {
+		if r := cli(t, dir, "predict", "--model", m, "--data", "unit.csv"); r.code != 2 || !strings.Contains(r.stderr, "null") {
+			t.Errorf("want a refusal of the null:\n%s", r)
+		}
+	}
+
 	// .npy with the target in the middle: predict skips that column.
 	rng := rand.New(rand.NewPCG(3, 3))
 	var vals, feats []float64
