@@ -149,11 +149,14 @@ func ReadModel(path string) (*Model, error) {
 	if err := json.Unmarshal(b, &m); err != nil {
 		return nil, inputErrorf("%s: not an lsgd model (JSON): %v", path, err)
 	}
+	if err := m.check(); err != nil {
+		return nil, inputErrorf("%s: %v", path, err)
+	}
 	// A null number (how a NaN or an infinity was once written) would
 	// decode as 0 and predict 0 for every row.
 	var raw struct {
-		Coef      []*float64 `json:"coef"`
-		Intercept *float64   `json:"intercept"`
+		Coef      []*float64      `json:"coef"`
+		Intercept json.RawMessage `json:"intercept"`
 	}
 	if json.Unmarshal(b, &raw) == nil {
 		for k, c := range raw.Coef {
@@ -161,12 +164,9 @@ func ReadModel(path string) (*Model, error) {
 				return nil, inputErrorf("%s: the coefficient of %q is null (not a number): fit the model again", path, tableio.Clip(m.Features[k]))
 			}
 		}
-		if raw.Intercept == nil && m.Format == ModelFormat {
-			return nil, inputErrorf("%s: the intercept is null or missing: fit the model again", path)
+		if string(raw.Intercept) == "null" {
+			return nil, inputErrorf("%s: the intercept is null (not a number): fit the model again", path)
 		}
-	}
-	if err := m.check(); err != nil {
-		return nil, inputErrorf("%s: %v", path, err)
 	}
 	return &m, nil
 }
