@@ -2,6 +2,7 @@ package lsgd
 
 import (
 	"fmt"
+	"math"
 	"strings"
 
 	"github.com/lsgd/lsgd/tableio"
@@ -90,8 +91,10 @@ func (e *DivergedError) Error() string {
 		e.Method, e.Iteration, e.Loss0, e.Loss)
 	if e.LR > 0 {
 		msg += fmt.Sprintf(" with step size %.4g", e.LR)
-	} else {
+	} else if math.IsNaN(e.Loss) || math.IsInf(e.Loss, 0) {
 		msg += ": the arithmetic left the floating-point range"
+	} else {
+		msg += ": the gradient passes are inconsistent with a quadratic loss (a faulty device or kernel?)"
 	}
 	if e.StableLR > 0 {
 		msg += fmt.Sprintf("; the largest stable step is about %.4g", e.StableLR)
