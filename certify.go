@@ -34,7 +34,11 @@ func (f *fitter) finish() error {
 			return &DivergedError{Iteration: f.iter, Loss: math.NaN()}
 		}
 	}
-	if math.IsNaN(st.Loss) || math.IsInf(st.Loss, 0) {
+	// A final point whose loss is not finite, whose gradient is not, or
+	// whose loss is well above the starting point's did not converge,
+	// whatever its relative gradient says (a huge θ makes ‖g‖/‖θ‖ small).
+	if math.IsNaN(st.Loss) || math.IsInf(st.Loss, 0) || math.IsNaN(st.GradNorm2) || math.IsInf(st.GradNorm2, 0) ||
+		(f.gnorm0 > 0 && st.Loss > 1.5*f.loss0+1e-300) {
 		return &DivergedError{Iteration: f.iter, Loss: st.Loss}
 	}
 	gn := math.Sqrt(st.GradNorm2)
@@ -121,6 +125,9 @@ func (f *fitter) finish() error {
 		res.Reason += fmt.Sprintf("; ill-conditioned (cond ≈ %.2g)", f.curv.Cond)
 	case f.reason == "gradient":
 		res.Reason += " (not confirmed at the final point)"
+	}
+	if !res.Converged && f.rawLimited {
+		res.Reason += "; the raw columns' scales differ too much to fit them unstandardized (drop --no-standardize)"
 	}
 	return nil
 }

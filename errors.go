@@ -2,6 +2,7 @@ package lsgd
 
 import (
 	"fmt"
+	"math"
 	"strings"
 
 	"github.com/lsgd/lsgd/tableio"
@@ -82,11 +83,19 @@ type DivergedError struct {
 	Method    string
 	LR        float64 // the step size used
 	StableLR  float64 // the largest stable step size for the method (0 if unknown)
+	SuggestLR float64 // a step size to try: below LR and below StableLR (0 for pcg, which takes none)
 }
 
 func (e *DivergedError) Error() string {
-	msg := fmt.Sprintf("lsgd: %s diverged by iteration %d (loss went from %.4g to %.4g) with step size %.4g",
-		e.Method, e.Iteration, e.Loss0, e.Loss, e.LR)
+	msg := fmt.Sprintf("lsgd: %s diverged by iteration %d (loss went from %.4g to %.4g)",
+		e.Method, e.Iteration, e.Loss0, e.Loss)
+	if e.LR > 0 {
+		msg += fmt.Sprintf(" with step size %.4g", e.LR)
+	} else if math.IsNaN(e.Loss) || math.IsInf(e.Loss, 0) {
+		msg += ": the arithmetic left the floating-point range"
+	} else {
+		msg += ": the gradient passes are inconsistent with a quadratic loss (a faulty device or kernel?)"
+	}
 	if e.StableLR > 0 {
 		msg += fmt.Sprintf("; the largest stable step is about %.4g", e.StableLR)
 	}

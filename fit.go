@@ -66,6 +66,18 @@ func Fit(ctx context.Context, b Backend, t *Table, opt Options) (*Result, error)
 		return nil, err
 	}
 	prec := b.Precision()
+	if prec == F32 {
+		// Values beyond float32 are refused, not scaled into it: the
+		// small values of such a column would round to zero.
+		if err := t.CheckFloat32(); err != nil {
+			return nil, err
+		}
+	}
+	if exp, err := prescaleExponents(t, prec); err != nil {
+		return nil, err
+	} else if exp != nil {
+		return fitScaled(ctx, b, t, exp, opt)
+	}
 	userTol := opt.Tol > 0
 	opt = opt.Resolved(prec, t.Rows)
 	n, c := t.Rows, t.Cols
@@ -117,6 +129,12 @@ func Fit(ctx context.Context, b Backend, t *Table, opt Options) (*Result, error)
 	}
 	// Stage 4 (certify.go): the certificate, on the original scale.
 	if err := f.finish(); err != nil {
+		if errors.As(err, &div) {
+			return nil, f.diverged(div)
+		}
+		return nil, err
+	}
+	if err := rangeCheck(t, &res.Linear, res.MSE+res.Loss); err != nil {
 		return nil, err
 	}
 	res.Seconds = time.Since(start).Seconds()
@@ -152,6 +170,7 @@ type fitter struct {
 	loss0       float64 // standardized loss at the start
 	gnorm0      float64
 	tgtScale    float64 // the target's spread about its mean (about zero without an intercept)
+	rawLimited  bool    // unstandardized, the columns' scales put a direction below the rank threshold (rawScaleCurvature)
 	reason      string
 	res         *Result
 }

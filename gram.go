@@ -22,7 +22,7 @@ func sampleSize(n, p int) int {
 	s := min(65536, (1<<28)/(p*p))
 	s = max(s, 16*p)
 	if int64(s)*int64(p)*int64(p) > 1<<34 {
-		s = max(int((int64(1)<<34)/(int64(p)*int64(p))), 4*p)
+		s = max(int((int64(1)<<34)/(int64(p)*int64(p))), 4*p) // int64: 2³⁴ overflows a 32-bit int
 	}
 	return min(n, s)
 }
@@ -56,7 +56,11 @@ func (f *fitter) sampleCurvature() error {
 	}
 	f.passes += float64(s) / float64(f.n)
 	free := freeIndices(f.mask)
-	f.curv, f.pc = analyze(sampleHessian(G, f.p, s, free, f.ridge), free, f.p)
+	H := sampleHessian(G, f.p, s, free, f.ridge)
+	f.curv, f.pc = analyze(H, free, f.p)
+	if f.opt.NoStandardize {
+		f.rawLimited = rawScaleCurvature(H, free, f.p, &f.curv)
+	}
 	f.curv.SampleRows, f.curv.Exact = s, s == f.n
 	f.rho = sampleRho(G, f.p, s, f.t.Target, f.mask, f.pc, f.curv.Max)
 	return nil

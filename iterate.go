@@ -141,6 +141,9 @@ func (f *fitter) run(ctx context.Context) error {
 				if err != nil {
 					return err
 				}
+				if f.exploded(st.Loss, st.GradNorm2, st.ParamNorm2) {
+					return &DivergedError{Iteration: it, Loss: st.Loss}
+				}
 				pn := math.Max(math.Sqrt(st.ParamNorm2), 1)
 				if g := f.gapSafety() * math.Sqrt(st.GradNorm2) / (f.curv.Min * pn); g <= f.stopGap() {
 					f.iter, f.reason = it, "gradient"
@@ -156,8 +159,7 @@ func (f *fitter) run(ctx context.Context) error {
 			res.Restarts = st.Restarts
 		}
 		f.iter = it
-		if math.IsNaN(loss) || math.IsInf(loss, 0) || math.IsNaN(gn2) || math.IsInf(gn2, 0) ||
-			loss > 100*f.loss0+1e-300 {
+		if f.exploded(loss, gn2, pn2) {
 			return &DivergedError{Iteration: it, Loss: loss}
 		}
 		relGrad := math.Sqrt(gn2) / f.gnorm0
@@ -194,12 +196,30 @@ func (f *fitter) run(ctx context.Context) error {
 	return nil
 }
 
+// exploded reports a loss, gradient or θ that is not finite, or a loss
+// far (100×) above the starting loss: the signs of divergence at any
+// readback.
+func (f *fitter) exploded(loss, gn2, pn2 float64) bool {
+	for _, v := range []float64{loss, gn2, pn2} {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return true
+		}
+	}
+	return loss > 100*f.loss0+1e-300
+}
+
 func (f *fitter) diverged(d *DivergedError) error {
 	m := f.opt.Optimizer.method()
 	d.Method = string(f.opt.Optimizer)
 	d.LR = f.lr
 	d.Loss0 = f.loss0 / (f.mul[f.t.Target] * f.mul[f.t.Target])
 	d.Loss = d.Loss / (f.mul[f.t.Target] * f.mul[f.t.Target])
+	if f.opt.Optimizer == OptPCG {
+		// pcg takes no step: its divergence is arithmetic that left the
+		// floating-point range.
+		d.LR = 0
+		return d
+	}
 	if f.L == 0 && (m == GD || m == Momentum || m == Nesterov) {
 		// The step was given by hand: measure L now to name the stable step.
 		theta, mask, ridge := f.initial()
@@ -211,6 +231,20 @@ func (f *fitter) diverged(d *DivergedError) error {
 	}
 	if f.L > 0 {
 		d.StableLR = stableLR(m, f.opt.Momentum, f.L)
+		if f.batch > 0 {
+			// A mini-batch's curvature exceeds the full data's.
+			d.StableLR /= 2
+		}
+	}
+	// The suggestion is below the step that diverged whatever the
+	// estimate says (a mini-batch, or an adaptive method, can diverge
+	// below the full-batch stability limit), and below the limit.
+	d.SuggestLR = f.lr / 10
+	if m == RMSprop || m == Adam {
+		d.SuggestLR = math.Min(d.SuggestLR, 1e-2) // their default
+	}
+	if d.StableLR > 0 {
+		d.SuggestLR = math.Min(d.StableLR/2, f.lr/4)
 	}
 	return d
 }

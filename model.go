@@ -25,6 +25,11 @@ type Model struct {
 	Linear                // features, coefficients, intercept
 	Target     string     `json:"target"`
 	Provenance Provenance `json:"provenance"`
+	// Columns names the training data's columns in the order read, the
+	// target among them at TargetColumn (0-based): predict takes an .npy
+	// file's features by these positions. Absent in older model files.
+	Columns      []string `json:"columns,omitempty"`
+	TargetColumn *int     `json:"target_column,omitempty"`
 }
 
 // Linear is a linear model on the original scale of the data:
@@ -65,7 +70,7 @@ type Provenance struct {
 // certificate in its provenance (the caller adds the data file's name,
 // the L2 weight and the creation time when it saves it).
 func (r *Result) Model(t *Table) *Model {
-	return &Model{
+	return (&Model{
 		Format: ModelFormat, Linear: r.Linear, Target: t.Name(t.Target),
 		Provenance: Provenance{
 			Data: t.Source, Rows: t.Rows, Fit: "train", Optimizer: r.Optimizer, LR: r.LR,
@@ -73,16 +78,27 @@ func (r *Result) Model(t *Table) *Model {
 			Iterations: r.Iterations, Converged: r.Converged, Reason: r.Reason, GapBound: r.GapBound,
 			MSE: r.MSE, R2: r.R2, Warnings: r.Warnings,
 		},
-	}
+	}).recordColumns(t)
 }
 
 // Model returns the exact solution on table t as a Model.
 func (s *Solution) Model(t *Table) *Model {
-	return &Model{
+	return (&Model{
 		Format: ModelFormat, Linear: s.Linear, Target: t.Name(t.Target),
 		Provenance: Provenance{Data: t.Source, Rows: t.Rows, Fit: "solve", Precision: "f64", Converged: true,
 			Reason: "exact (" + s.Method + ")", MSE: s.MSE, R2: s.R2},
+	}).recordColumns(t)
+}
+
+// recordColumns stores t's column names and target position in m.
+func (m *Model) recordColumns(t *Table) *Model {
+	m.Columns = make([]string, t.Cols)
+	for j := range m.Columns {
+		m.Columns[j] = t.Name(j)
 	}
+	tg := t.Target
+	m.TargetColumn = &tg
+	return m
 }
 
 // Predict returns Intercept + Σ_k Coef[k]·x[k] for every row x of x, whose
@@ -136,6 +152,22 @@ func ReadModel(path string) (*Model, error) {
 	if err := m.check(); err != nil {
 		return nil, inputErrorf("%s: %v", path, err)
 	}
+	// A null number (how a NaN or an infinity was once written) would
+	// decode as 0 and predict 0 for every row.
+	var raw struct {
+		Coef      []*float64      `json:"coef"`
+		Intercept json.RawMessage `json:"intercept"`
+	}
+	if json.Unmarshal(b, &raw) == nil {
+		for k, c := range raw.Coef {
+			if c == nil && k < len(m.Features) {
+				return nil, inputErrorf("%s: the coefficient of %q is null (not a number): fit the model again", path, tableio.Clip(m.Features[k]))
+			}
+		}
+		if string(raw.Intercept) == "null" {
+			return nil, inputErrorf("%s: the intercept is null (not a number): fit the model again", path)
+		}
+	}
 	return &m, nil
 }
 
@@ -162,6 +194,11 @@ func (m *Model) check() error {
 	}
 	if math.IsNaN(m.Intercept) || math.IsInf(m.Intercept, 0) {
 		return fmt.Errorf("intercept is not finite")
+	}
+	if m.Columns != nil || m.TargetColumn != nil {
+		if m.TargetColumn == nil || len(m.Columns) != len(m.Features)+1 || *m.TargetColumn < 0 || *m.TargetColumn >= len(m.Columns) {
+			return fmt.Errorf("model's columns (%d) and target position do not match its %d features", len(m.Columns), len(m.Features))
+		}
 	}
 	return nil
 }

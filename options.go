@@ -75,6 +75,9 @@ type Options struct {
 	CheckEvery    int       // full-batch iterations between readbacks; 0 means 10
 	InPlace       bool      // the backend may standardize the table's storage in place
 	Progress      func(Progress)
+
+	colL2  []float64 // per-column λ replacing L2 for a prescaled table (see fitScaled); nil: L2
+	colExp []int     // the prescale's exponents, for messages that quote values; nil: none
 }
 
 // Progress is reported at every check.
@@ -97,6 +100,8 @@ func (o *Options) check() error {
 	switch {
 	case o.LR < 0 || math.IsNaN(o.LR) || math.IsInf(o.LR, 0):
 		return inputErrorf("step size must be positive, got %g", o.LR)
+	case o.LR > 0 && (o.LR > MaxLR || o.LR < MinLR):
+		return inputErrorf("step size %g is out of range [%g, %g]: it applies to the standardized problem, where the stable steps are near 1/L (L ≈ the number of features); use the automatic step", o.LR, MinLR, MaxLR)
 	case o.Epochs < 0:
 		return inputErrorf("epochs must be positive, got %d", o.Epochs)
 	case o.Batch < 0:
@@ -120,6 +125,15 @@ func (o *Options) check() error {
 	}
 	return nil
 }
+
+// MinLR and MaxLR bound a step size given by hand: on the standardized
+// problem the stable steps are near 1/L with L about the number of
+// features, and a step beyond these bounds overflows or underflows the
+// float32 arithmetic of an update.
+const (
+	MinLR = 1e-30
+	MaxLR = 1e30
+)
 
 // DefaultTol is the certified relative accuracy a fit in precision p stops
 // at when Options.Tol is 0: 1e-8 in float64, 1e-5 in float32. Fit raises it

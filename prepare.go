@@ -101,7 +101,7 @@ func (f *fitter) standardization(mean, scale []float64) error {
 					return zeroColumn(t, j)
 				}
 			} else {
-				return constantColumn(t, j, mean[j])
+				return constantColumn(t, j, unscaled(mean[j], f.opt.colExp, j))
 			}
 		}
 		f.shift[j], f.mul[j] = 0, 1
@@ -128,7 +128,7 @@ func (f *fitter) initial() (theta, mask, ridge []float64) {
 			continue
 		}
 		mask[j] = 1
-		ridge[j] = f.opt.L2 * f.mul[j] * f.mul[j]
+		ridge[j] = l2At(f.opt.colL2, f.opt.L2, j) * f.mul[j] * f.mul[j]
 	}
 	if !f.opt.NoIntercept {
 		mask[f.c] = 1

@@ -15,6 +15,9 @@ import (
 type SolveOptions struct {
 	NoIntercept bool    // fit y = x·θ
 	L2          float64 // λ in MSE + λ‖θ‖² (θ on the original scale)
+
+	colL2  []float64 // per-column λ replacing L2 for a prescaled table (see solveScaled); nil: L2
+	colExp []int     // the prescale's exponents, for messages that quote values; nil: none
 }
 
 // Solution is the exact least-squares solution on the original scale.
@@ -38,6 +41,11 @@ func Solve(t *Table, opt SolveOptions) (*Solution, error) {
 	}
 	if opt.L2 < 0 || math.IsNaN(opt.L2) || math.IsInf(opt.L2, 0) {
 		return nil, inputErrorf("L2 penalty must be ≥ 0, got %g", opt.L2)
+	}
+	if exp, err := prescaleExponents(t, F64); err != nil {
+		return nil, err
+	} else if exp != nil {
+		return solveScaled(t, exp, opt)
 	}
 	n := t.Rows
 	feats := t.Features()
@@ -76,7 +84,7 @@ func Solve(t *Table, opt SolveOptions) (*Solution, error) {
 				}
 				continue
 			}
-			return nil, constantColumn(t, j, mean[j])
+			return nil, constantColumn(t, j, unscaled(mean[j], opt.colExp, j))
 		}
 	}
 	mul := make([]float64, cols)
@@ -109,7 +117,7 @@ func Solve(t *Table, opt SolveOptions) (*Solution, error) {
 	})
 	for a, j := range feats {
 		if extra > 0 {
-			Z[(n+a)*q+a] = math.Sqrt(float64(n)*opt.L2) * mul[j]
+			Z[(n+a)*q+a] = math.Sqrt(float64(n)*l2At(opt.colL2, opt.L2, j)) * mul[j]
 		}
 	}
 	qr := newTSQR(blas64.General{Rows: n + extra, Cols: q, Stride: q, Data: Z})
@@ -196,7 +204,7 @@ func Solve(t *Table, opt SolveOptions) (*Solution, error) {
 		})
 		for a := range feats {
 			if extra > 0 {
-				r[n+a] = -math.Sqrt(float64(n)*opt.L2) * sol.Coef[a] * mul[tg]
+				r[n+a] = -math.Sqrt(float64(n)*l2At(opt.colL2, opt.L2, feats[a])) * sol.Coef[a] * mul[tg]
 			}
 		}
 		dth := qr.QTv(r)
@@ -215,6 +223,9 @@ func Solve(t *Table, opt SolveOptions) (*Solution, error) {
 		pen += c * c
 	}
 	sol.Loss = sol.MSE + opt.L2*pen
+	if err := rangeCheck(t, &sol.Linear, sol.Loss); err != nil {
+		return nil, err
+	}
 	return sol, nil
 }
 

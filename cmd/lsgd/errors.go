@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"math"
 	"strings"
 	"syscall"
 
@@ -105,8 +106,14 @@ func flagHint(err error) string {
 	switch {
 	case errors.As(err, &ie):
 		return fixHint(ie.Fix)
-	case errors.As(err, &div) && div.StableLR > 0:
-		return fmt.Sprintf(": use --lr auto (1/L) or --lr %.3g", div.StableLR/2)
+	case errors.As(err, &div) && div.LR == 0 && (math.IsNaN(div.Loss) || math.IsInf(div.Loss, 0)):
+		return "; rescale the columns"
+	case errors.As(err, &div) && div.LR == 0:
+		return ""
+	case errors.As(err, &div) && div.SuggestLR > 0 && div.StableLR > 0:
+		return fmt.Sprintf(": use --lr auto (1/L) or --lr %.3g", div.SuggestLR)
+	case errors.As(err, &div) && div.SuggestLR > 0:
+		return fmt.Sprintf(": use --lr auto or --lr %.3g", div.SuggestLR)
 	case errors.As(err, &div):
 		return "; use a smaller --lr"
 	}

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"math"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -71,6 +72,15 @@ func FuzzCommand(f *testing.F) {
 	f.Add(uint8(1), uint8(outNew), uint8(0), "", append([]byte("caf\xe9,y\n"), "1,2\n2,3\n3,5\n"...))
 	f.Add(uint8(0), uint8(outNew), uint8(0), "--data", npy)
 	f.Add(uint8(0), uint8(outNew), uint8(0), "--plot x.png --model-out x.png", csv)
+	// Numbers at the ends of float64, exploding steps, raw scales.
+	huge := []byte("x1,x2,y\n1e300,2,1e-300\n-2e300,3,2e-300\n3e300,4,-2e-300\n4e300,5,3e-300\n5e300,7,4e-300\n")
+	f.Add(uint8(0), uint8(outNew), uint8(0), "", huge)
+	f.Add(uint8(1), uint8(outNew), uint8(0), "--no-intercept", huge)
+	f.Add(uint8(2), uint8(outNew), uint8(0), "", []byte("x1,x2\n1e300,1e300\n-1e308,1\n"))
+	f.Add(uint8(0), uint8(outNew), uint8(0), "--optimizer gd --lr 1e20", csv)
+	f.Add(uint8(0), uint8(outNew), uint8(0), "--optimizer adam --lr 1e300", csv)
+	f.Add(uint8(0), uint8(outNew), uint8(0), "--no-standardize --verify", []byte("x1,x2,y\n1e-12,2,1\n2e-12,3,2\n3e-12,4,2\n4e-12,5,3\n5e-12,7,4\n"))
+	f.Add(uint8(0), uint8(outNew), uint8(1), "--target 1", npyBytes(4, 3, 1, 2, 3, 2, 3, 5, 3, 5, 7, 4, 4, 9))
 	f.Fuzz(func(t *testing.T, cmdIdx, shape, kind uint8, flags string, data []byte) {
 		c := fuzzCommands[int(cmdIdx)%len(fuzzCommands)]
 		shape %= outShapes
@@ -175,6 +185,18 @@ func FuzzCommand(f *testing.F) {
 		default:
 			t.Fatalf("lsgd %s: exit status %d", line, code)
 		}
+		// Never a number that is not one: a NaN in a report, a
+		// prediction that is not finite.
+		if code == 0 && strings.Contains(stdout.String(), "NaN") {
+			t.Fatalf("lsgd %s: NaN in the output:\n%s", line, stdout.String())
+		}
+		if code == 0 && c.name == "predict" && shape == outNone {
+			for _, l := range lines(stdout.String()) {
+				if v, err := strconv.ParseFloat(l, 64); err != nil || math.IsInf(v, 0) || math.IsNaN(v) {
+					t.Fatalf("lsgd %s: prediction %q", line, l)
+				}
+			}
+		}
 		if code == 2 {
 			var errs []string
 			for _, l := range lines(msg) {
@@ -244,6 +266,11 @@ func checkComplete(t *testing.T, line, name string, b []byte) {
 		if err := json.Unmarshal(b, &m); err != nil || m.Format != lsgd.ModelFormat || len(m.Coef) != len(m.Features) || len(m.Coef) == 0 {
 			t.Fatalf("lsgd %s: %s is not a complete model (%v)", line, name, err)
 		}
+		var tree any
+		json.Unmarshal(b, &tree)
+		if hasNull(tree) {
+			t.Fatalf("lsgd %s: %s holds a null (a number that was not one):\n%s", line, name, b)
+		}
 	case strings.HasSuffix(name, ".png"):
 		if !bytes.HasPrefix(b, []byte("\x89PNG")) || !bytes.Contains(b, []byte("IEND")) {
 			t.Fatalf("lsgd %s: %s is not a complete PNG", line, name)
@@ -260,9 +287,31 @@ func checkComplete(t *testing.T, line, name string, b []byte) {
 			t.Fatalf("lsgd %s: %s has no header", line, name)
 		}
 		for _, l := range ls[1:] {
-			if _, err := strconv.ParseFloat(l, 64); err != nil {
+			if v, err := strconv.ParseFloat(l, 64); err != nil || math.IsInf(v, 0) || math.IsNaN(v) {
 				t.Fatalf("lsgd %s: %s: %q is not a number", line, name, l)
 			}
 		}
 	}
+}
+
+// hasNull reports whether a decoded JSON value holds a null anywhere (the
+// NaN-safe encoder writes a NaN or an infinity as null).
+func hasNull(v any) bool {
+	switch v := v.(type) {
+	case nil:
+		return true
+	case map[string]any:
+		for _, e := range v {
+			if hasNull(e) {
+				return true
+			}
+		}
+	case []any:
+		for _, e := range v {
+			if hasNull(e) {
+				return true
+			}
+		}
+	}
+	return false
 }

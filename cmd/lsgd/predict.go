@@ -28,8 +28,9 @@ written by "lsgd train --model-out" (or "lsgd solve --model-out").
 
 CSV columns are matched to the model's features by name (any order; other
 columns, the target among them, are ignored); an .npy file's columns are
-taken by position: the model's features in order, optionally followed by
-one more column (the target), which is ignored.
+taken by position: the model's features in order, or every column of the
+training data, the target (at the position it had in training) skipped.
+A prediction beyond the float64 range is an error naming its row.
 
 Predictions go to stdout one per line, or with --out to a CSV file with a
 single column headed "prediction", one row per input row in order, written
@@ -68,6 +69,9 @@ func (a *app) predict(cmd *cobra.Command, f *predictFlags) error {
 		return err
 	}
 	pred := m.PredictTable(t, cols)
+	if err := checkPredictions(t, pred); err != nil {
+		return err
+	}
 	write := func(w io.Writer, header bool) error {
 		bw := bufio.NewWriterSize(w, 1<<16)
 		if header {
@@ -98,13 +102,10 @@ func predictTable(path string, m *lsgd.Model) (*lsgd.Table, []int, error) {
 	}
 	cols := make([]int, len(m.Features))
 	if strings.EqualFold(filepath.Ext(path), ".npy") {
-		// By position: the features, then optionally the target.
-		if t.Cols != len(m.Features) && t.Cols != len(m.Features)+1 {
-			return nil, nil, &inputError{fmt.Errorf("%s: %d columns, but the model has %d features (an .npy file gives the features by position, optionally followed by the target)",
-				path, t.Cols, len(m.Features))}
-		}
-		for k := range cols {
-			cols[k] = k
+		// By position: the features, or every training column.
+		cols, err := npyColumns(path, t, m)
+		if err != nil {
+			return nil, nil, err
 		}
 		return t, cols, nil
 	}

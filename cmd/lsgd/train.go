@@ -371,6 +371,9 @@ func verify(t *lsgd.Table, res *lsgd.Result, f *trainFlags) (*verification, erro
 		// A bound of 0 (an exact fit) still allows the exact solve's own
 		// rounding.
 		r := math.Abs(got-want) / (bound + 1e-14*math.Abs(want) + math.SmallestNonzeroFloat64)
+		if math.IsNaN(r) {
+			r = math.Inf(1) // a number that is not finite is never within its bound
+		}
 		if r > v.WorstRatio || v.Worst == "" {
 			v.WorstRatio = r
 			v.Worst = fmt.Sprintf("%s = %.12g, exact %.12g, bound ±%.2g", name, got, want, bound)
