@@ -127,7 +127,7 @@ func SolveOn(ctx context.Context, b Backend, t *Table, opt SolveOptions) (*Solut
 	case opt.Method == SolveAuto && !gramOK:
 		why = "no float64 backend"
 	case opt.Method == SolveAuto && t.Rows < GramMinRows:
-		why = fmt.Sprintf("%d rows < %d: TSQR is cheap and the most accurate", t.Rows, GramMinRows)
+		why = fmt.Sprintf("%d rows, fewer than %d: TSQR is cheap and the most accurate", t.Rows, GramMinRows)
 	default:
 		sol, err := solveGram(ctx, b, t, opt)
 		if err != nil {
