@@ -43,15 +43,21 @@ func TestSolveGramAgreesWithQR(t *testing.T) {
 	if testing.Short() {
 		rows = 70_000
 	}
-	for _, cond := range []float64{1, 1e3} {
-		tab, _ := gen(t, rows, 13, cond, 0.1, 3)
+	for _, cond := range []float64{1, 1e3, lsgd.GramMaxCond} {
+		tab, _ := gen(t, rows, 13, cond, 1, 3)
 		for _, l2 := range []float64{0, 0.01} {
 			opt := lsgd.SolveOptions{L2: l2}
 			qr, gram := solveBoth(t, tab, opt)
-			if e := relErr(gram.Coef, gram.Intercept, qr.Coef, qr.Intercept); e > 1e-11 {
+			if e := relErr(gram.Coef, gram.Intercept, qr.Coef, qr.Intercept); e > 1e-11 && cond <= 1e3 {
 				t.Errorf("cond %g, λ %g: gram vs qr relative difference %.3g; want ≤ 1e-11", cond, l2, e)
 			}
-			if gram.ErrorBound > 1e-9 || gram.ErrorBound < 1e-15 {
+			// The certificates: on the standardized scale the two differ
+			// by no more than the sum of their bounds.
+			if e := stdDiff(tab, gram, qr); e > gram.ErrorBound+qr.ErrorBound {
+				t.Errorf("cond %g, λ %g: standardized difference %.3g above the bounds %.3g + %.3g",
+					cond, l2, e, gram.ErrorBound, qr.ErrorBound)
+			}
+			if gram.ErrorBound > 1e-6 || gram.ErrorBound < 1e-15 {
 				t.Errorf("cond %g: error bound %.3g out of range for κ ≈ %g", cond, gram.ErrorBound, cond)
 			}
 			if !relClose(gram.Cond, qr.Cond, 1e-6) {
@@ -270,4 +276,28 @@ func TestInferenceNIST(t *testing.T) {
 			t.Errorf("%s: no certified F statistic found", name)
 		}
 	}
+}
+
+// stdDiff is ‖θ_a − θ_b‖/‖θ_b‖ for the slopes on the standardized scale,
+// θ_j = coef_j·sd(x_j)/sd(y).
+func stdDiff(tab *lsgd.Table, a, b *lsgd.Solution) float64 {
+	sd := func(j int) float64 {
+		m, s := 0.0, 0.0
+		for i := 0; i < tab.Rows; i++ {
+			m += tab.At(i, j)
+		}
+		m /= float64(tab.Rows)
+		for i := 0; i < tab.Rows; i++ {
+			s += (tab.At(i, j) - m) * (tab.At(i, j) - m)
+		}
+		return math.Sqrt(s / float64(tab.Rows))
+	}
+	sy := sd(tab.Target)
+	num, den := 0.0, 0.0
+	for k, j := range tab.Features() {
+		f := sd(j) / sy
+		num += (a.Coef[k] - b.Coef[k]) * f * (a.Coef[k] - b.Coef[k]) * f
+		den += b.Coef[k] * f * b.Coef[k] * f
+	}
+	return math.Sqrt(num / den)
 }
