@@ -18,6 +18,12 @@ type SolveOptions struct {
 	NoIntercept bool        // fit y = x·θ
 	L2          float64     // λ in MSE + λ‖θ‖² (θ on the original scale)
 	Method      SolveMethod // how to factorize (default SolveAuto)
+	// InPlace lets the Gram method load the table on the backend without
+	// a copy and standardize it there: t's values are then left
+	// standardized, so set it only when t is not read afterwards. (When
+	// the conditioning sends SolveAuto on to TSQR, t is first mapped back,
+	// every value to within a few u·max|x_j| of its column.)
+	InPlace bool
 }
 
 // SolveMethod chooses the factorization of an exact solve.
@@ -95,8 +101,8 @@ func Solve(t *Table, opt SolveOptions) (*Solution, error) {
 // on the standardized design, by the method opt.Method names (see
 // SolveAuto for the rule). Both methods refine on residuals and reach a
 // relative error near κ·u + κ²·u·ρ (Solution.ErrorBound). b may be nil
-// (TSQR on the host); the table is loaded on b as a copy, so t is left as
-// it is. Linearly dependent columns are detected from the singular values
+// (TSQR on the host); the table is loaded on b as a copy unless
+// opt.InPlace. Linearly dependent columns are detected from the singular values
 // of R and reported by name (a *RankError), never turned into huge
 // coefficients.
 func SolveOn(ctx context.Context, b Backend, t *Table, opt SolveOptions) (*Solution, error) {

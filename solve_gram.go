@@ -15,14 +15,14 @@ import (
 const gramRefineSteps = 3
 
 // solveGram is the Gram method (SolveGram): the table is loaded on b (a
-// copy), standardized there, and its Gram matrix formed in one pass; the
+// copy unless opt.InPlace), standardized there, and its Gram matrix formed in one pass; the
 // eigenvalues of the small matrix give κ, Cholesky gives θ, and
 // refinement on residuals from the backend's fused gradient pass brings
 // θ from κ²·u to about κ·u + κ²·u·ρ. With SolveAuto, a condition number
 // above GramMaxCond returns a Solution with only MethodWhy set, and the
 // caller solves by TSQR.
 func solveGram(ctx context.Context, b Backend, t *Table, opt SolveOptions) (*Solution, error) {
-	data, err := b.Load(t, false)
+	data, err := b.Load(t, opt.InPlace)
 	if err != nil {
 		return nil, err
 	}
@@ -77,6 +77,16 @@ func solveGram(ctx context.Context, b Backend, t *Table, opt SolveOptions) (*Sol
 		kappa = math.Sqrt(lmax / ev[0])
 	}
 	if opt.Method == SolveAuto && !(kappa <= GramMaxCond) {
+		if opt.InPlace {
+			// Map t back for TSQR: x = (x_s + m·mul)·scale.
+			shift, inv := make([]float64, len(sc.mul)), make([]float64, len(sc.mul))
+			for j, m := range sc.mul {
+				shift[j], inv[j] = -sc.mean[j]*m, 1/m
+			}
+			if err := data.Standardize(shift, inv); err != nil {
+				return nil, err
+			}
+		}
 		return &Solution{MethodWhy: fmt.Sprintf("cond ≈ %.3g > %g: TSQR, which the Gram matrix's κ² would not allow", kappa, GramMaxCond)}, nil
 	}
 	u := F64.UnitRoundoff()

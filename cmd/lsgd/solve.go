@@ -108,7 +108,9 @@ func (a *app) solve(cmd *cobra.Command, f *solveFlags) error {
 	method := map[string]lsgd.SolveMethod{"auto": lsgd.SolveAuto, "qr": lsgd.SolveQR, "gram": lsgd.SolveGram}[f.method.v]
 	b := cpu.New(cpu.Options{Precision: lsgd.F64})
 	start := time.Now()
-	sol, err := lsgd.SolveOn(ctx, b, t, lsgd.SolveOptions{NoIntercept: f.noIntercept, L2: f.l2, Method: method})
+	// InPlace: t is not read after the solve (only its names), so the
+	// Gram method standardizes it where it is instead of copying it.
+	sol, err := lsgd.SolveOn(ctx, b, t, lsgd.SolveOptions{NoIntercept: f.noIntercept, L2: f.l2, Method: method, InPlace: true})
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("interrupted")
 	}
