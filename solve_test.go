@@ -350,3 +350,20 @@ func TestSolveInPlace(t *testing.T) {
 		}
 	}
 }
+
+// A large table with a duplicated column: its Gram matrix is singular,
+// SolveAuto goes on to TSQR, and the error names both columns.
+func TestSolveAutoCollinear(t *testing.T) {
+	tab, _ := gen(t, lsgd.GramMinRows, 3, 1, 0.1, 5)
+	x := make([][]float64, tab.Rows)
+	y := make([]float64, tab.Rows)
+	for i := range x {
+		x[i] = []float64{tab.At(i, 0), tab.At(i, 1), tab.At(i, 2), 2 * tab.At(i, 1)}
+		y[i] = tab.At(i, tab.Target)
+	}
+	_, err := lsgd.SolveOn(context.Background(), cpu.New(cpu.Options{}), lsgd.FromRows(x, y), lsgd.SolveOptions{})
+	var re *lsgd.RankError
+	if !errors.As(err, &re) || len(re.Columns) != 2 || re.Columns[0] != "x2" || re.Columns[1] != "x4" {
+		t.Errorf("err = %v; want a *RankError naming x2 and x4", err)
+	}
+}
