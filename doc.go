@@ -22,7 +22,10 @@
 // table and runs a handful of kernels (see Backend and Data), and says what
 // else it can do in one Caps value.
 //
-// Solve gives the exact solution (float64 Householder QR). Result, Solution
+// Solve gives the exact solution (float64 Householder QR); SolveOn, given a
+// float64 backend, takes one Gram pass and Cholesky instead where the table
+// is large and well conditioned, and both give the classical inference of
+// the fit (standard errors, t and p values, intervals, F). Result, Solution
 // and the saved Model all hold a Linear model (features, coefficients,
 // intercept) and so predict alike; Result.Model and Solution.Model give
 // the Model the command saves with "lsgd train --model-out" and ReadModel

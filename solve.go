@@ -1,6 +1,7 @@
 package lsgd
 
 import (
+	"context"
 	"fmt"
 	"math"
 	"sort"
@@ -8,17 +9,59 @@ import (
 
 	"github.com/lsgd/lsgd/internal/par"
 	"gonum.org/v1/gonum/blas/blas64"
+	"gonum.org/v1/gonum/floats"
 	"gonum.org/v1/gonum/mat"
 )
 
-// SolveOptions configure Solve.
+// SolveOptions configure Solve and SolveOn.
 type SolveOptions struct {
-	NoIntercept bool    // fit y = x·θ
-	L2          float64 // λ in MSE + λ‖θ‖² (θ on the original scale)
+	NoIntercept bool        // fit y = x·θ
+	L2          float64     // λ in MSE + λ‖θ‖² (θ on the original scale)
+	Method      SolveMethod // how to factorize (default SolveAuto)
+	// InPlace lets the Gram method load the table on the backend without
+	// a copy and standardize it there: t's values are then left
+	// standardized, so set it only when t is not read afterwards. (When
+	// the conditioning sends SolveAuto on to TSQR, t is first mapped back,
+	// every value to within a few u·max|x_j| of its column.)
+	InPlace bool
 
 	colL2  []float64 // per-column λ replacing L2 for a prescaled table (see solveScaled); nil: L2
 	colExp []int     // the prescale's exponents, for messages that quote values; nil: none
 }
+
+// SolveMethod chooses the factorization of an exact solve.
+type SolveMethod int
+
+const (
+	// SolveAuto takes one Gram pass and a Cholesky factorization (SolveGram)
+	// when a float64 backend is given, the table has at least GramMinRows
+	// rows and the estimated condition number of the standardized design
+	// is at most GramMaxCond; otherwise Householder TSQR (SolveQR).
+	SolveAuto SolveMethod = iota
+	// SolveQR is Householder TSQR on the host with refinement on
+	// compensated residuals: the most accurate method, and the slowest.
+	SolveQR
+	// SolveGram forms the Gram matrix of the standardized table in one
+	// pass on the backend, factorizes it by Cholesky and refines on
+	// residuals from the backend's gradient pass. It needs a float64
+	// backend; at any size or condition (an error when Cholesky fails).
+	SolveGram
+)
+
+var solveMethodNames = [...]string{"auto", "qr", "gram"}
+
+func (m SolveMethod) String() string {
+	if m >= 0 && int(m) < len(solveMethodNames) {
+		return solveMethodNames[m]
+	}
+	return fmt.Sprintf("solvemethod(%d)", int(m))
+}
+
+// The method names a Solution reports.
+const (
+	methodQR   = "householder-tsqr+refinement"
+	methodGram = "gram-cholesky+refinement"
+)
 
 // Solution is the exact least-squares solution on the original scale.
 type Solution struct {
@@ -28,36 +71,212 @@ type Solution struct {
 	Loss   float64 `json:"loss"`
 	Cond   float64 `json:"cond"` // condition number of the standardized design (2-norm, its square for the Gram matrix)
 	Method string  `json:"method"`
+	// MethodWhy says in one line why Method was chosen.
+	MethodWhy string `json:"method_why,omitempty"`
+	// ErrorBound estimates ‖θ − θ*‖/‖θ*‖ for the standardized
+	// coefficients: 10·u·(κ + κ²·ρ), κ = Cond, ρ = ‖r‖/(‖X‖·‖θ‖) the
+	// relative residual (least-squares perturbation theory; what both
+	// methods reach after refinement on residuals).
+	ErrorBound float64 `json:"error_bound"`
+	// Inference holds the standard errors and tests of a gaussian,
+	// unpenalized fit (nil with L2 > 0).
+	*Inference
 }
 
+// GramMinRows is the fewest rows SolveAuto takes the Gram path for: below
+// it TSQR costs little and its compensated residuals keep the last digits
+// on small ill-conditioned tables (the NIST StRD problems all have fewer).
+const GramMinRows = 1 << 16
+
+// GramMaxCond is the largest condition number κ of the standardized design
+// SolveAuto takes the Gram path for: Cholesky of the Gram matrix starts
+// from a relative error near κ²·u (10⁻⁸ here), which refinement on
+// residuals contracts by about that factor a step.
+const GramMaxCond = 1e4
+
 // Solve returns the exact least-squares (or ridge) solution by Householder
-// QR in float64 on the standardized design, followed by one step of
-// iterative refinement. Linearly dependent columns are detected from the
-// singular values of R and reported by name (a *RankError), never turned
-// into huge coefficients.
+// TSQR on the host: SolveOn without a backend.
 func Solve(t *Table, opt SolveOptions) (*Solution, error) {
+	return SolveOn(context.Background(), nil, t, opt)
+}
+
+// SolveOn returns the exact least-squares (or ridge) solution, in float64
+// on the standardized design, by the method opt.Method names (see
+// SolveAuto for the rule). Both methods refine on residuals and reach a
+// relative error near κ·u + κ²·u·ρ (Solution.ErrorBound). b may be nil
+// (TSQR on the host); the table is loaded on b as a copy unless
+// opt.InPlace. Linearly dependent columns are detected from the singular values
+// of R and reported by name (a *RankError), never turned into huge
+// coefficients.
+func SolveOn(ctx context.Context, b Backend, t *Table, opt SolveOptions) (*Solution, error) {
 	if err := t.Check(); err != nil {
 		return nil, &InputError{Msg: err.Error()}
 	}
 	if opt.L2 < 0 || math.IsNaN(opt.L2) || math.IsInf(opt.L2, 0) {
 		return nil, inputErrorf("L2 penalty must be ≥ 0, got %g", opt.L2)
 	}
+	if opt.Method < SolveAuto || opt.Method > SolveGram {
+		return nil, inputErrorf("unknown solve method %v", opt.Method)
+	}
 	if exp, err := prescaleExponents(t, F64); err != nil {
 		return nil, err
 	} else if exp != nil {
 		return solveScaled(t, exp, opt)
 	}
-	n := t.Rows
-	feats := t.Features()
-	d := len(feats)
-	q := d
+	q := len(t.Features())
 	if !opt.NoIntercept {
 		q++
 	}
-	if n < q {
+	if t.Rows < q {
 		return nil, inputErrorf("%s: %d rows but %d coefficients to fit: least squares needs at least as many rows as coefficients",
-			t.Label(), n, q)
+			t.Label(), t.Rows, q)
 	}
+	gramOK := b != nil && b.Precision() == F64
+	why := ""
+	switch {
+	case opt.Method == SolveQR:
+		why = "asked for"
+	case opt.Method == SolveGram && !gramOK:
+		return nil, inputErrorf("the gram solve method needs a float64 backend")
+	case opt.Method == SolveAuto && !gramOK:
+		why = "no float64 backend"
+	case opt.Method == SolveAuto && t.Rows < GramMinRows:
+		why = fmt.Sprintf("%d rows, fewer than %d: TSQR is cheap and the most accurate", t.Rows, GramMinRows)
+	default:
+		sol, err := solveGram(ctx, b, t, opt)
+		if err != nil {
+			return nil, err
+		}
+		if sol.Method == methodGram {
+			return sol, nil
+		}
+		why = sol.MethodWhy
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	sol, err := solveQR(t, opt)
+	if err != nil {
+		return nil, err
+	}
+	sol.MethodWhy = why
+	return sol, nil
+}
+
+// scaling is the standardization of an exact solve: the feature columns,
+// their means (zero without an intercept) and multipliers 1/scale, in
+// table space.
+type scaling struct {
+	t         *Table
+	feats     []int
+	d, q      int // features; coefficients (d, +1 for the intercept)
+	intercept bool
+	mean, mul []float64
+}
+
+// newScaling checks the columns (a constant column is an error with an
+// intercept, a zero one without) and derives the multipliers.
+func newScaling(t *Table, noIntercept bool, mean, scale []float64, colExp []int) (*scaling, error) {
+	s := &scaling{t: t, feats: t.Features(), intercept: !noIntercept, mean: mean}
+	s.d = len(s.feats)
+	s.q = s.d
+	if s.intercept {
+		s.q++
+	}
+	if noIntercept {
+		clear(mean)
+	}
+	for _, j := range s.feats {
+		if scale[j] == 0 || scale[j] <= 16*F64.UnitRoundoff()*math.Abs(mean[j]) {
+			if noIntercept {
+				if scale[j] == 0 {
+					return nil, zeroColumn(t, j)
+				}
+				continue
+			}
+			return nil, constantColumn(t, j, unscaled(mean[j], colExp, j))
+		}
+	}
+	s.mul = make([]float64, len(scale))
+	for j := range s.mul {
+		s.mul[j] = 1
+		if scale[j] > 0 {
+			s.mul[j] = 1 / scale[j]
+		}
+	}
+	return s, nil
+}
+
+// toOriginal maps standardized coefficients th (features, then the
+// intercept) to the original scale: coef gets the slopes; the intercept
+// is returned without the target's mean (a correction has none).
+func (s *scaling) toOriginal(th []float64, coef []float64) (b0 float64) {
+	tg := s.t.Target
+	b := 0.0
+	if s.intercept {
+		b = th[s.d]
+	}
+	for a, j := range s.feats {
+		coef[a] = th[a] * s.mul[j] / s.mul[tg]
+		b -= th[a] * s.mul[j] * s.mean[j]
+	}
+	return b / s.mul[tg]
+}
+
+// name is the name of standardized coefficient a.
+func (s *scaling) name(a int) string {
+	if a == s.d {
+		return "(intercept)"
+	}
+	return s.t.Name(s.feats[a])
+}
+
+// rankError names the columns in the near-null right singular vectors of
+// the standardized design (V's columns k with sv[k] ≤ tol).
+func (s *scaling) rankError(sv []float64, V *mat.Dense, tol float64) error {
+	q := s.q
+	var groups []string
+	var cols []string
+	for k := q - 1; k >= 0 && sv[k] <= tol; k-- {
+		big := 0.0
+		for a := 0; a < q; a++ {
+			big = math.Max(big, math.Abs(V.At(a, k)))
+		}
+		var g []string
+		var terms []string
+		for a := 0; a < q; a++ {
+			if v := V.At(a, k); math.Abs(v) >= 0.05*big {
+				g = append(g, s.name(a))
+				terms = append(terms, fmt.Sprintf("%+.3g·%s", v/big, s.name(a)))
+			}
+		}
+		sort.Strings(g)
+		cols = append(cols, g...)
+		groups = append(groups, strings.Join(terms, " ")+" ≈ 0")
+	}
+	return &RankError{Source: s.t.Label(), Columns: dedupe(cols), Detail: strings.Join(groups, "; ")}
+}
+
+// rankTol is the relative singular value below which the standardized
+// design counts as rank deficient.
+func rankTol(q int) float64 { return 1e-13 * math.Sqrt(float64(q)) }
+
+// errorBound is Solution.ErrorBound for condition number kappa, residual
+// norm rnorm, design norm xnorm and coefficient norm thnorm (all
+// standardized).
+func errorBound(kappa, rnorm, xnorm, thnorm float64) float64 {
+	rho := 0.0
+	if xnorm > 0 && thnorm > 0 {
+		rho = rnorm / (xnorm * thnorm)
+	}
+	return 10 * F64.UnitRoundoff() * (kappa + kappa*kappa*rho)
+}
+
+// solveQR is the TSQR method: Householder QR in float64 on the
+// standardized design, followed by two steps of iterative refinement on
+// compensated residuals.
+func solveQR(t *Table, opt SolveOptions) (*Solution, error) {
+	n := t.Rows
 	// Column statistics in float64, two passes.
 	cols := t.Cols
 	mean, scale := make([]float64, cols), make([]float64, cols)
@@ -76,24 +295,11 @@ func Solve(t *Table, opt SolveOptions) (*Solution, error) {
 		}
 		scale[j] = math.Sqrt(s / float64(n))
 	}
-	for _, j := range feats {
-		if scale[j] == 0 || scale[j] <= 16*F64.UnitRoundoff()*math.Abs(mean[j]) {
-			if opt.NoIntercept {
-				if scale[j] == 0 {
-					return nil, zeroColumn(t, j)
-				}
-				continue
-			}
-			return nil, constantColumn(t, j, unscaled(mean[j], opt.colExp, j))
-		}
+	sc, err := newScaling(t, opt.NoIntercept, mean, scale, opt.colExp)
+	if err != nil {
+		return nil, err
 	}
-	mul := make([]float64, cols)
-	for j := range mul {
-		mul[j] = 1
-		if scale[j] > 0 {
-			mul[j] = 1 / scale[j]
-		}
-	}
+	feats, d, q, mul := sc.feats, sc.d, sc.q, sc.mul
 	tg := t.Target
 	// Design Z (standardized features, then a column of ones), target z,
 	// and for ridge the rows √(n·λ)·mul_j·e_j below.
@@ -131,52 +337,16 @@ func Solve(t *Table, opt SolveOptions) (*Solution, error) {
 	if sv[q-1] > 0 {
 		cond = sv[0] / sv[q-1]
 	}
-	if sv[q-1] <= sv[0]*1e-13*math.Sqrt(float64(q)) {
+	if tol := sv[0] * rankTol(q); sv[q-1] <= tol {
 		var V mat.Dense
 		svd.VTo(&V)
-		names := func(a int) string {
-			if a == d {
-				return "(intercept)"
-			}
-			return t.Name(feats[a])
-		}
-		var groups []string
-		var cols []string
-		for k := q - 1; k >= 0 && sv[k] <= sv[0]*1e-13*math.Sqrt(float64(q)); k-- {
-			big := 0.0
-			for a := 0; a < q; a++ {
-				big = math.Max(big, math.Abs(V.At(a, k)))
-			}
-			var g []string
-			var terms []string
-			for a := 0; a < q; a++ {
-				if v := V.At(a, k); math.Abs(v) >= 0.05*big {
-					g = append(g, names(a))
-					terms = append(terms, fmt.Sprintf("%+.3g·%s", v/big, names(a)))
-				}
-			}
-			sort.Strings(g)
-			cols = append(cols, g...)
-			groups = append(groups, strings.Join(terms, " ")+" ≈ 0")
-		}
-		return nil, &RankError{Source: t.Label(), Columns: dedupe(cols), Detail: strings.Join(groups, "; ")}
+		return nil, sc.rankError(sv, &V, tol)
 	}
 	theta := qr.QTv(z)
 	qr.solveR(theta)
-	sol := &Solution{Linear: Linear{Features: t.FeatureNames()}, Cond: cond, Method: "householder-tsqr+refinement"}
+	sol := &Solution{Linear: Linear{Features: t.FeatureNames()}, Cond: cond, Method: methodQR}
 	sol.Coef = make([]float64, d)
-	toOriginal := func(th []float64, coef []float64) (b0 float64) {
-		b := 0.0
-		if !opt.NoIntercept {
-			b = th[d]
-		}
-		for a, j := range feats {
-			coef[a] = th[a] * mul[j] / mul[tg]
-			b -= th[a] * mul[j] * mean[j]
-		}
-		return b / mul[tg]
-	}
-	sol.Intercept = toOriginal(theta, sol.Coef)
+	sol.Intercept = sc.toOriginal(theta, sol.Coef)
 	if !opt.NoIntercept {
 		sol.Intercept += mean[tg]
 	}
@@ -209,7 +379,10 @@ func Solve(t *Table, opt SolveOptions) (*Solution, error) {
 		}
 		dth := qr.QTv(r)
 		qr.solveR(dth)
-		db := toOriginal(dth, dcoef)
+		for a := range theta {
+			theta[a] += dth[a]
+		}
+		db := sc.toOriginal(dth, dcoef)
 		for a := range dcoef {
 			sol.Coef[a] += dcoef[a]
 		}
@@ -225,6 +398,11 @@ func Solve(t *Table, opt SolveOptions) (*Solution, error) {
 	sol.Loss = sol.MSE + opt.L2*pen
 	if err := rangeCheck(t, &sol.Linear, sol.Loss); err != nil {
 		return nil, err
+	}
+	rnorm := math.Sqrt(float64(n)*sol.MSE) * mul[tg]
+	sol.ErrorBound = errorBound(cond, rnorm, sv[0], floats.Norm(theta, 2))
+	if opt.L2 == 0 {
+		sol.Inference = infer(sc, qr.R(), sol, float64(n)*sol.MSE)
 	}
 	return sol, nil
 }
