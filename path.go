@@ -43,12 +43,15 @@ func LambdaGrid(lmax float64, m int, ratio float64) []float64 {
 }
 
 // pathLambdaMax is the smallest λ at which every coefficient is zero for
-// the L1 ratio r (for r = 0, the value at r = 0.001).
+// the L1 ratio r (for r = 0, the value at r = 0.001), the start of the
+// default grid.
 func (pr *enetProblem) pathLambdaMax(sc *enetScale, ratio float64) float64 {
 	if ratio < ridgeGridRatio {
 		ratio = ridgeGridRatio
 	}
-	return pr.lambdaMax(sc) / ratio
+	// A relative 1e-12 above the bound, so that rounding in the sums
+	// cannot leave a coefficient a hair from zero at the first λ.
+	return pr.lambdaMax(sc) / ratio * (1 + 1e-12)
 }
 
 // enetPathPoint is one λ of a path: the coefficients on the original
