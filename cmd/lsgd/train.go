@@ -300,7 +300,7 @@ func (a *app) printTrain(res *lsgd.Result, t *lsgd.Table, f *trainFlags, load ti
 		fmt.Fprintf(tw, "optimizer\t%s\n", res.Optimizer)
 	}
 	if res.ElasticNet != nil {
-		fmt.Fprintf(tw, "iterations\t%d coordinate sweeps on the Gram matrix (%.4g passes over the data)\n", res.Iterations, res.Passes)
+		fmt.Fprintf(tw, "iterations\t%d coordinate sweeps on the Gram matrix (one pass over the data formed it)\n", res.Iterations)
 	} else {
 		fmt.Fprintf(tw, "iterations\t%d (%.4g epochs, %.4g passes over the data)\n", res.Iterations, res.Epochs, res.Passes)
 	}
