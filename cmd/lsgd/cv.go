@@ -55,6 +55,9 @@ updates (glmnet's), warm-started from the previous λ and stopped on the
 duality gap (--tol, relative; default 1e-10). The held-out MSE of fold f is
 computed from its own Gram matrix about its own means, as scikit-learn's and
 glmnet's cross-validation do. All of it after the pass is d×d work.
+On the GPU, whose Gram kernel reads contiguous rows only, random folds are
+grouped on the host first (a copy of the table in memory); a fold column
+that is already sorted needs no copy.
 
 The λ grid (unless --lambdas gives one) starts at λ_max, the smallest λ at
 which every coefficient is zero on all rows (for r = 0, where no λ zeroes
