@@ -169,6 +169,12 @@ func (pr *enetProblem) certify(beta, q []float64) enetCert {
 		Floor: 64 * u * float64(pr.D+1) * (pr.YY + 2*mag + pen)}
 }
 
+// enetStepTol is the relative change of the coefficients (standardized,
+// in the largest's units) below which a full sweep counts as settled; a
+// solve stops when its last full sweep settled and the gap is within
+// tolerance.
+const enetStepTol = 1e-10
+
 // enetResult is the outcome of enetProblem.solve.
 type enetResult struct {
 	enetCert
@@ -178,7 +184,9 @@ type enetResult struct {
 
 // solve minimizes P by cyclic coordinate descent from β (updated in
 // place: a warm start along a path), until the duality gap is at most
-// tol·max(D, 0) (or its rounding floor), or maxSweeps sweeps.
+// tol·max(D, 0) (or its rounding floor) and a full sweep moved no
+// coefficient by more than enetStepTol of the largest, or maxSweeps
+// sweeps.
 //
 // Coordinate j's minimizer with the others fixed is
 //
@@ -228,8 +236,17 @@ func (pr *enetProblem) solve(beta []float64, tol float64, maxSweeps int) enetRes
 		res.Sweeps++
 		pr.mulC(beta, q) // no drift from the incremental updates
 		res.enetCert = pr.certify(beta, q)
-		if res.Gap <= tol*math.Max(res.Dual, 0) || res.Gap <= res.Floor {
-			res.Converged = res.Gap <= tol*math.Max(res.Dual, 0) || res.Gap <= res.Floor
+		// The gap bounds the objective's excess, but the coefficients only
+		// through its square root; so the sweeps go on until no
+		// coefficient moves by more than enetStepTol of the largest.
+		scale := 0.0
+		for j, b := range beta {
+			scale = math.Max(scale, C[j*d+j]*b*b)
+		}
+		step := enetStepTol * enetStepTol * scale
+		gapOK := res.Gap <= tol*math.Max(res.Dual, 0) || res.Gap <= res.Floor
+		if gapOK && big <= step {
+			res.Converged = true
 			return res
 		}
 		if big == 0 {
@@ -250,11 +267,13 @@ func (pr *enetProblem) solve(beta []float64, tol float64, maxSweeps int) enetRes
 				big = math.Max(big, update(j))
 			}
 			res.Sweeps++
-			if big <= inner {
+			if big <= math.Min(inner, step) || big == 0 {
 				break
 			}
 		}
-		inner = math.Max(inner/4, 1e-30*pr.YY)
+		if !gapOK {
+			inner = math.Max(inner/4, 1e-30*pr.YY)
+		}
 	}
 	pr.mulC(beta, q)
 	res.enetCert = pr.certify(beta, q)
