@@ -225,3 +225,23 @@ func TestCVContiguousGramBackend(t *testing.T) {
 		}
 	}
 }
+
+// The ridge path (l1 ratio 0) on all rows is the exact ridge solution
+// (Householder QR) at every λ, to 1e-9: the sweeps go on until the
+// coefficients settle, not only until the objective's gap is met.
+func TestCVRidgePathAgainstQR(t *testing.T) {
+	tab := enetTable(2000, 6, 9)
+	res, err := lsgd.CrossValidate(context.Background(), cpu.New(cpu.Options{}), tab, lsgd.CVOptions{L1Ratio: 0, Seed: 4, NLambdas: 15})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, lam := range res.Lambdas {
+		sol, err := lsgd.Solve(tab, lsgd.SolveOptions{L2: lam})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if e := relErr(res.PathCoef[k], res.PathIntercept[k], sol.Coef, sol.Intercept); e > 1e-9 {
+			t.Errorf("λ = %.4g: ridge path point %v; QR %v (rel err %.2g)", lam, res.PathCoef[k], sol.Coef, e)
+		}
+	}
+}
