@@ -13,7 +13,10 @@ type Result struct {
 	Linear         // features, coefficients and intercept on the original scale
 	MSE    float64 `json:"mse"`
 	R2     float64 `json:"r2"`
-	Loss   float64 `json:"loss"` // MSE + λ‖θ‖²
+	Loss   float64 `json:"loss"` // MSE + λ‖θ‖² (with L1: + λ₁‖θ‖₁)
+	// ElasticNet is the duality-gap certificate of a fit with an L1
+	// penalty (nil without one).
+	ElasticNet *ElasticNetCert `json:"elastic_net,omitempty"`
 
 	Optimizer  string  `json:"optimizer"`
 	Iterations int     `json:"iterations"`
@@ -64,6 +67,9 @@ func Fit(ctx context.Context, b Backend, t *Table, opt Options) (*Result, error)
 	}
 	if err := opt.check(); err != nil {
 		return nil, err
+	}
+	if opt.L1 > 0 {
+		return fitElasticNet(ctx, b, t, opt, start)
 	}
 	prec := b.Precision()
 	if prec == F32 {

@@ -51,6 +51,7 @@ type Provenance struct {
 	Optimizer  string   `json:"optimizer,omitempty"`
 	LR         float64  `json:"lr,omitempty"`
 	L2         float64  `json:"l2"`
+	L1         float64  `json:"l1,omitempty"`
 	Intercept  bool     `json:"fit_intercept"`
 	Backend    string   `json:"backend"`
 	Device     string   `json:"device"`

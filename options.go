@@ -66,6 +66,7 @@ type Options struct {
 	Batch         int       // rows per mini-batch; 0 means full batch (SGD: 512)
 	Tol           float64   // certified relative accuracy of the coefficients to stop at; 0 means 1e-8 (f64) or 1e-5 (f32)
 	L2            float64   // λ in MSE + λ‖θ‖² (θ on the original scale, intercept not penalized)
+	L1            float64   // λ₁ in MSE + λ₁‖θ‖₁ + λ₂‖θ‖² (original scale); > 0 fits by coordinate descent on the Gram matrix (see FitElasticNet)
 	Seed          uint64    // shuffling seed for mini-batches
 	NoIntercept   bool      // fit y = x·θ (columns are scaled, not centred)
 	NoStandardize bool      // fit on the raw columns
@@ -110,6 +111,10 @@ func (o *Options) check() error {
 		return inputErrorf("tolerance must be in (0, 1), got %g", o.Tol)
 	case o.L2 < 0 || math.IsNaN(o.L2) || math.IsInf(o.L2, 0):
 		return inputErrorf("L2 penalty must be ≥ 0, got %g", o.L2)
+	case o.L1 < 0 || math.IsNaN(o.L1) || math.IsInf(o.L1, 0):
+		return inputErrorf("L1 penalty must be ≥ 0, got %g", o.L1)
+	case o.L1 > 0 && (o.Optimizer != "" && o.Optimizer != OptPCG || o.LR > 0 || o.Batch > 0):
+		return inputErrorf("an L1 penalty is fitted by coordinate descent on the Gram matrix: optimizers, step sizes and mini-batches do not apply")
 	case o.Momentum < 0 || o.Momentum >= 1:
 		return inputErrorf("momentum must be in [0, 1), got %g", o.Momentum)
 	case o.Beta1 < 0 || o.Beta1 >= 1 || o.Beta2 < 0 || o.Beta2 >= 1:

@@ -102,6 +102,7 @@ input (file, row, column, flag value) or usage; 130 interrupted (Ctrl-C).`,
 		a.genCommand(),
 		a.trainCommand(),
 		a.solveCommand(),
+		a.cvCommand(),
 		a.predictCommand(),
 		a.devicesCommand(),
 	)

@@ -25,7 +25,7 @@ type trainFlags struct {
 	optimizer     string
 	lr, tol       floatOrAuto
 	epochs, batch int
-	l2            float64
+	l2, l1        float64
 	seed          uint64
 	precision     string
 	threads       int
@@ -64,13 +64,26 @@ optimum, not at it, typically within about 1e-2 relative, and then end as
 every epoch from --seed, with a step that decays every epoch; it gets within
 the mini-batch noise (about 1e-2 relative) in its 100 default epochs.
 
+Penalties: --l2 λ₂ adds λ₂‖θ‖² and --l1 λ₁ adds λ₁‖θ‖₁ to the MSE (the lasso;
+both: the elastic net). Both apply on the ORIGINAL scale of the data (the
+coefficients as printed, in the units of the columns, as in scikit-learn),
+whatever the internal standardization, and the intercept is not penalized.
+With --l1 the fit is one pass over the rows forming their float64 Gram
+matrix on the backend, then coordinate descent on it (glmnet's covariance
+updates), so zero coefficients are exactly zero; it stops when the duality
+gap, relative to the objective, is below --tol (default 1e-10), and reports
+the gap as its certificate (the ± bounds follow from it and the smallest
+curvature; they are infinite for collinear features without --l2).
+--optimizer, --lr, --batch, --plot and --verify do not apply to it.
+
 A progress bar appears on stderr (when it is a terminal) for fits longer than
 a second. Ctrl-C stops the fit at its next check, prints how far it got and
 exits with status 130, writing no model file.`,
 		Example: `  lsgd train --data data.csv
   lsgd train --data data.npy --backend gpu --json
   lsgd train --data houses.csv --target price --optimizer adam --lr 0.01 --epochs 500
-  lsgd train --data data.csv --model-out model.json --plot loss.png`,
+  lsgd train --data data.csv --model-out model.json --plot loss.png
+  lsgd train --data data.csv --l1 0.01 --l2 0.001`,
 		RunE: func(cmd *cobra.Command, args []string) error { return a.train(cmd, f) },
 	}
 	fl := cmd.Flags()
@@ -86,6 +99,7 @@ exits with status 130, writing no model file.`,
 	fl.IntVar(&f.batch, "batch", 0, "rows per mini-batch; 0: the full data (sgd: 512)")
 	fl.Var(&f.tol, "tol", "stop when the certified relative error of the coefficients is below this; auto: 1e-8 (f64), 1e-5 (f32), raised to twice what the precision allows on ill-conditioned data")
 	fl.Float64Var(&f.l2, "l2", 0, "ridge penalty λ in MSE + λ‖θ‖² (intercept not penalized)")
+	fl.Float64Var(&f.l1, "l1", 0, "lasso penalty λ₁ in MSE + λ₁‖θ‖₁ (+ λ₂‖θ‖² with --l2), on the original scale; fitted by coordinate descent on the Gram matrix")
 	fl.Uint64Var(&f.seed, "seed", 1, "seed of the mini-batch shuffling")
 	fl.StringVar(&f.precision, "precision", "", "`f64|f32` storage and arithmetic; default f64 on the CPU, f32 on the GPU")
 	fl.IntVar(&f.threads, "threads", 0, "CPU threads; 0: all cores")
@@ -116,6 +130,19 @@ func (a *app) train(cmd *cobra.Command, f *trainFlags) error {
 	}
 	if err := nonNegative(cmd, "l2", f.l2); err != nil {
 		return err
+	}
+	if err := nonNegative(cmd, "l1", f.l1); err != nil {
+		return err
+	}
+	if f.l1 > 0 {
+		for _, name := range []string{"optimizer", "lr", "batch", "plot", "verify"} {
+			if cmd.Flags().Changed(name) {
+				return usageErrorf(cmd, "--%s does not apply with --l1 (coordinate descent on the Gram matrix, certified by the duality gap)", name)
+			}
+		}
+		if f.tol.v == 0 {
+			f.tol.v = lsgd.DefaultGapTol
+		}
 	}
 	prec, err := parsePrecision(cmd, f.precision)
 	if err != nil {
@@ -155,6 +182,7 @@ func (a *app) train(cmd *cobra.Command, f *trainFlags) error {
 		Batch:         f.batch,
 		Tol:           f.tol.v,
 		L2:            f.l2,
+		L1:            f.l1,
 		Seed:          f.seed,
 		NoIntercept:   f.noIntercept,
 		NoStandardize: f.noStandardize,
@@ -261,7 +289,11 @@ func (a *app) printTrain(res *lsgd.Result, t *lsgd.Table, f *trainFlags, load ti
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintf(tw, "MSE\t%.10g\n", res.MSE)
 	fmt.Fprintf(tw, "R²\t%.10g\n", res.R2)
-	if f.l2 > 0 {
+	if e := res.ElasticNet; e != nil {
+		fmt.Fprintf(tw, "loss\t%.10g (MSE + λ₁‖θ‖₁ + λ₂‖θ‖², λ₁ = %g, λ₂ = %g, original scale)\n", res.Loss, e.L1, e.L2)
+		fmt.Fprintf(tw, "duality gap\t%.3g (%.2g relative to the objective; tol %.2g)\n", e.Gap, e.RelGap, e.Tol)
+		fmt.Fprintf(tw, "non-zero\t%d of %d coefficients\n", e.Nonzero, len(res.Coef))
+	} else if f.l2 > 0 {
 		fmt.Fprintf(tw, "loss\t%.10g (MSE + λ‖θ‖², λ = %g)\n", res.Loss, f.l2)
 	}
 	if res.LR > 0 {
@@ -269,10 +301,18 @@ func (a *app) printTrain(res *lsgd.Result, t *lsgd.Table, f *trainFlags, load ti
 	} else {
 		fmt.Fprintf(tw, "optimizer\t%s\n", res.Optimizer)
 	}
-	fmt.Fprintf(tw, "iterations\t%d (%.4g epochs, %.4g passes over the data)\n", res.Iterations, res.Epochs, res.Passes)
+	if res.ElasticNet != nil {
+		fmt.Fprintf(tw, "iterations\t%d coordinate sweeps on the Gram matrix (one pass over the data formed it)\n", res.Iterations)
+	} else {
+		fmt.Fprintf(tw, "iterations\t%d (%.4g epochs, %.4g passes over the data)\n", res.Iterations, res.Epochs, res.Passes)
+	}
 	fmt.Fprintf(tw, "converged\t%s (%s)\n", conv, res.Reason)
-	fmt.Fprintf(tw, "error bound\t%.3g (certified relative distance to the exact solution, tol %.2g)\n", res.ErrorBound, res.Tol)
-	fmt.Fprintf(tw, "gap bound\t%.3g (optimization; + %.2g the %s arithmetic allows)\n", res.GapBound, res.Accuracy, res.Precision)
+	if res.ElasticNet != nil {
+		fmt.Fprintf(tw, "error bound\t%.3g (certified relative distance of the coefficients to the minimizer: √(gap/μ), + %.2g the %s storage allows)\n", res.ErrorBound, res.Accuracy, res.Precision)
+	} else {
+		fmt.Fprintf(tw, "error bound\t%.3g (certified relative distance to the exact solution, tol %.2g)\n", res.ErrorBound, res.Tol)
+		fmt.Fprintf(tw, "gap bound\t%.3g (optimization; + %.2g the %s arithmetic allows)\n", res.GapBound, res.Accuracy, res.Precision)
+	}
 	fmt.Fprintf(tw, "cond\t%.4g (standardized Hessian, estimated)\n", res.Cond)
 	fmt.Fprintf(tw, "backend\t%s, %s: %s\n", res.Backend, res.Precision, res.Device)
 	fmt.Fprintf(tw, "time\t%s fit, %s reading the data\n", seconds(res.Seconds), seconds(load.Seconds()))
@@ -340,6 +380,7 @@ func trainModel(res *lsgd.Result, t *lsgd.Table, f *trainFlags) *lsgd.Model {
 	m := res.Model(t)
 	p := &m.Provenance
 	p.Data, p.L2, p.Intercept, p.Created = f.data, f.l2, !f.noIntercept, now()
+	p.L1 = f.l1
 	return m
 }
 

@@ -108,6 +108,7 @@ func TestBackend(t *testing.T, b lsgd.Backend) {
 	t.Run("Deterministic", func(t *testing.T) { testDeterministic(t, b) })
 	t.Run("BadArguments", func(t *testing.T) { testBadArguments(t, b) })
 	t.Run("Gram", func(t *testing.T) { testGram(t, b) })
+	t.Run("GramFolds", func(t *testing.T) { testGramFolds(t, b) })
 	t.Run("Fit", func(t *testing.T) { testFit(t, b) })
 }
 
