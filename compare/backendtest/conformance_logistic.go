@@ -240,3 +240,11 @@ func testBinomialFit(t *testing.T, b lsgd.Backend) {
 		}
 	}
 }
+
+// TestBinomial runs the binomial part of the conformance suite (the pass
+// and whole fits) alone, for backends that check it under several kernel
+// configurations.
+func TestBinomial(t *testing.T, b lsgd.Backend) {
+	t.Run("BinomialGradient", func(t *testing.T) { testBinomialGradient(t, b) })
+	t.Run("BinomialFit", func(t *testing.T) { testBinomialFit(t, b) })
+}
