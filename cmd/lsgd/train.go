@@ -33,6 +33,7 @@ type trainFlags struct {
 	modelOut      string
 	plot          string
 	verify        bool
+	family        string
 }
 
 func (a *app) trainCommand() *cobra.Command {
@@ -92,6 +93,7 @@ exits with status 130, writing no model file.`,
 	fl.BoolVar(&f.json, "json", false, "print the result as one JSON object on stdout")
 	fl.StringVar(&f.modelOut, "model-out", "", "write the fitted model as JSON to `FILE` (for lsgd predict)")
 	fl.StringVar(&f.plot, "plot", "", "draw the loss history to `FILE`.png")
+	fl.StringVar(&f.family, "family", string(lsgd.Gaussian), familyUsage)
 	fl.BoolVar(&f.verify, "verify", false, "also compute the exact QR solution and check every coefficient is within its certified bound (exit 1 if not)")
 	return cmd
 }
@@ -118,6 +120,10 @@ func (a *app) train(cmd *cobra.Command, f *trainFlags) error {
 		return err
 	}
 	prec, err := parsePrecision(cmd, f.precision)
+	if err != nil {
+		return err
+	}
+	family, err := parseFamily(cmd, f)
 	if err != nil {
 		return err
 	}
@@ -158,6 +164,7 @@ func (a *app) train(cmd *cobra.Command, f *trainFlags) error {
 		Seed:          f.seed,
 		NoIntercept:   f.noIntercept,
 		NoStandardize: f.noStandardize,
+		Family:        family,
 		// The command needs nothing of the raw table after the fit (the
 		// result carries MSE and R²), unless --verify solves on it.
 		InPlace: !f.verify,
@@ -257,11 +264,7 @@ func (a *app) printTrain(res *lsgd.Result, t *lsgd.Table, f *trainFlags, load ti
 		conv = "yes"
 	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintf(tw, "MSE\t%.10g\n", res.MSE)
-	fmt.Fprintf(tw, "R²\t%.10g\n", res.R2)
-	if f.l2 > 0 {
-		fmt.Fprintf(tw, "loss\t%.10g (MSE + λ‖θ‖², λ = %g)\n", res.Loss, f.l2)
-	}
+	printMetrics(tw, res, f.l2)
 	if res.LR > 0 {
 		fmt.Fprintf(tw, "optimizer\t%s, step %.4g\n", res.Optimizer, res.LR)
 	} else {
