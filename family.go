@@ -70,7 +70,18 @@ func LogisticLoss(z, y float64) (loss, r float64) {
 	} else {
 		s = e / (1 + e)
 	}
-	return math.Max(z, 0) + math.Log1p(e) - y*z, s - y
+	return math.Max(z, 0) + log1pUnit(e) - y*z, s - y
+}
+
+// log1pUnit returns log(1+e) for 0 ≤ e ≤ 1 as log(u)·e/(u−1), u = 1+e
+// rounded (Goldberg's formula: a few units of rounding, with the
+// hardware-assisted Log instead of the slower Log1p).
+func log1pUnit(e float64) float64 {
+	u := 1 + e
+	if u == 1 {
+		return e
+	}
+	return math.Log(u) * e / (u - 1)
 }
 
 // CheckLabels returns an *InputError naming the first row whose target

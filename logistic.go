@@ -497,43 +497,36 @@ func Classification(z, y []float64) (accuracy, auc float64) {
 		return math.NaN(), math.NaN()
 	}
 	right := 0
-	idx := make([]int32, n)
-	for i := range z {
-		if (z[i] >= 0) == (y[i] == 1) {
+	var pos, neg []float64
+	for i, v := range z {
+		if (v >= 0) == (y[i] == 1) {
 			right++
 		}
-		idx[i] = int32(i)
-	}
-	slices.SortFunc(idx, func(a, b int32) int {
-		switch {
-		case z[a] < z[b]:
-			return -1
-		case z[a] > z[b]:
-			return 1
+		if y[i] == 1 {
+			pos = append(pos, v)
+		} else {
+			neg = append(neg, v)
 		}
-		return 0
-	})
-	// Mann–Whitney: the sum of the positives' ranks, tied scores sharing
-	// their average rank.
-	var pos, rankSum float64
-	for i := 0; i < n; {
-		j := i
-		for j < n && z[idx[j]] == z[idx[i]] {
-			j++
-		}
-		avg := float64(i+j+1) / 2 // ranks i+1 … j
-		for k := i; k < j; k++ {
-			if y[idx[k]] == 1 {
-				pos++
-				rankSum += avg
-			}
-		}
-		i = j
 	}
-	neg := float64(n) - pos
-	auc = math.NaN()
-	if pos > 0 && neg > 0 {
-		auc = (rankSum - pos*(pos+1)/2) / (pos * neg)
+	accuracy = float64(right) / float64(n)
+	if len(pos) == 0 || len(neg) == 0 {
+		return accuracy, math.NaN()
 	}
-	return float64(right) / float64(n), auc
+	slices.Sort(pos)
+	slices.Sort(neg)
+	// Mann–Whitney: for each positive score, the negatives below it and
+	// half of those equal to it, by a merge of the two sorted lists.
+	var wins float64
+	lo, hi := 0, 0 // neg[:lo] < v, neg[:hi] ≤ v
+	for _, v := range pos {
+		for lo < len(neg) && neg[lo] < v {
+			lo++
+		}
+		hi = max(hi, lo)
+		for hi < len(neg) && neg[hi] <= v {
+			hi++
+		}
+		wins += float64(lo) + 0.5*float64(hi-lo)
+	}
+	return accuracy, wins / (float64(len(pos)) * float64(len(neg)))
 }

@@ -76,25 +76,40 @@ func (d *refData) gradientBinomial(at lsgd.Slot, rows lsgd.Rows) {
 // length c with the label at column tg and w[tg] = 0: it adds r·x_i into
 // g and returns Σr and Σ loss. z, σ and the loss are formed in float64
 // for both element types; float32 tables accumulate r·x in float32 over a
-// call's rows (at most blockRows, as the least-squares kernels do).
+// call's rows (at most blockRows, as the least-squares kernels do). Like
+// gradSetPortable it takes a group's four rows together: four dot
+// products, then one pass over g.
 func logitSet[T float](x []T, set rowSet, c, tg int, w []T, b T, g []T) (sr, sl T) {
 	w, g = w[:c], g[:c]
-	one := func(row []T) {
-		z := float64(b + dot(row, w))
-		l, r := lsgd.LogisticLoss(z, float64(row[tg]))
-		axpy(T(r), row, g)
-		sr += T(r)
-		sl += T(l)
+	res := func(row []T) (T, T) {
+		l, r := lsgd.LogisticLoss(float64(b+dot(row, w)), float64(row[tg]))
+		return T(r), T(l)
 	}
 	for i := 0; i < set.n4; i++ {
 		o := i * set.gs
-		for k := 0; k < 4; k++ {
-			one(x[o+k*set.rs : o+k*set.rs+c])
+		x0 := x[o : o+c]
+		x1 := x[o+set.rs : o+set.rs+c]
+		x2 := x[o+2*set.rs : o+2*set.rs+c]
+		x3 := x[o+3*set.rs : o+3*set.rs+c]
+		r0, l0 := res(x0)
+		r1, l1 := res(x1)
+		r2, l2 := res(x2)
+		r3, l3 := res(x3)
+		g := g[:len(x0)]
+		x1, x2, x3 = x1[:len(x0)], x2[:len(x0)], x3[:len(x0)]
+		for j, v := range x0 {
+			g[j] += r0*v + r1*x1[j] + r2*x2[j] + r3*x3[j]
 		}
+		sr += (r0 + r1) + (r2 + r3)
+		sl += (l0 + l1) + (l2 + l3)
 	}
 	for i := 0; i < set.n1; i++ {
 		o := set.off1 + i*set.s1
-		one(x[o : o+c])
+		row := x[o : o+c]
+		r, l := res(row)
+		axpy(r, row, g)
+		sr += r
+		sl += l
 	}
 	return sr, sl
 }
