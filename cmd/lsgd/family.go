@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -8,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/lsgd/lsgd"
+	"github.com/lsgd/lsgd/compare"
 )
 
 const familyUsage = "`MODEL`: gaussian (least squares) or binomial (logistic regression on a 0/1 target: reports accuracy, log-loss and AUC; predict gives probabilities)"
@@ -72,4 +74,23 @@ func familyPredictions(m *lsgd.Model, lin []float64, classes bool) ([]float64, e
 		lin[i] = lsgd.Sigmoid(z)
 	}
 	return lin, nil
+}
+
+// compareRunner picks the agreement checks of compare --family: Run for
+// least squares, RunBinomial for logistic regression (which takes no
+// --cond or --noise).
+func compareRunner(cmd *cobra.Command, f *compareFlags) (func(context.Context, compare.Config) (*compare.Report, error), error) {
+	fam, err := lsgd.ParseFamily(f.family)
+	if err != nil {
+		return nil, usageErrorf(cmd, "--family: %v", err)
+	}
+	if fam != lsgd.Binomial {
+		return compare.Run, nil
+	}
+	for _, n := range []string{"cond", "noise"} {
+		if cmd.Flags().Changed(n) {
+			return nil, usageErrorf(cmd, "--%s describes a least-squares problem: compare --family binomial draws a logistic one from --rows, --features and --seed", n)
+		}
+	}
+	return compare.RunBinomial, nil
 }
