@@ -22,7 +22,7 @@ func sampleSize(n, p int) int {
 	s := min(65536, (1<<28)/(p*p))
 	s = max(s, 16*p)
 	if int64(s)*int64(p)*int64(p) > 1<<34 {
-		s = max((1<<34)/(p*p), 4*p)
+		s = max(int((1<<34)/(int64(p)*int64(p))), 4*p)
 	}
 	return min(n, s)
 }
