@@ -351,3 +351,30 @@ func TestClassification(t *testing.T) {
 		t.Errorf("AUC %v; want %v", auc, want)
 	}
 }
+
+// TestBinomialInPlace: a fit that may standardize the table in place (the
+// command's default) and one on float32 input give the same certified
+// answer as the plain fit: the Hessian sample is read before Standardize
+// rewrites the rows, and the labels are left as they are.
+func TestBinomialInPlace(t *testing.T) {
+	tab := logitData(11, 3001, 4)
+	coef, b := newtonLogit(tab, 0)
+	in := tab.Clone(lsgd.F64)
+	res, err := lsgd.Fit(context.Background(), cpu.New(cpu.Options{}), in, lsgd.Options{Family: lsgd.Binomial, InPlace: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkBounds(t, "in place", res, coef, b)
+	for i := 0; i < in.Rows; i++ {
+		if y := in.At(i, in.Target); y != tab.At(i, tab.Target) {
+			t.Fatalf("label of row %d changed from %v to %v", i+1, tab.At(i, tab.Target), y)
+		}
+	}
+	f32 := tab.Clone(lsgd.F32)
+	coef32, b32 := newtonLogit(f32, 0)
+	res, err = lsgd.Fit(context.Background(), cpu.New(cpu.Options{Precision: lsgd.F32}), f32, lsgd.Options{Family: lsgd.Binomial, InPlace: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkBounds(t, "float32 in place", res, coef32, b32)
+}
