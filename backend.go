@@ -112,6 +112,17 @@ type Data interface {
 	// is read back.
 	Gradient(at Slot, rows Rows) error
 
+	// SetFamily chooses the loss Gradient computes (Gaussian, as above,
+	// until it is called; Init leaves it). For Binomial the target column
+	// holds the label y_i ∈ {0, 1} and v's entry at the target is ignored:
+	// with z_i = x̃_i·v over the other columns and the intercept,
+	//
+	//	r_i = σ(z_i) − y_i,  g_j = mask_j·(1/m)·Σ_i r_i·x̃_ij + 2·ridge_j·v_j
+	//
+	// and loss = (1/m)·Σ [log(1+e^{z_i}) − y_i·z_i] + Σ_j ridge_j·v_j²,
+	// computed without overflow for any z_i (see LogisticLoss).
+	SetFamily(f Family) error
+
 	// Step applies one optimizer update (see Step and State.Apply) using the
 	// gradient in Grad.
 	Step(s Step) error

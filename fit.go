@@ -13,10 +13,18 @@ type Result struct {
 	Linear         // features, coefficients and intercept on the original scale
 	MSE    float64 `json:"mse"`
 	R2     float64 `json:"r2"`
-	Loss   float64 `json:"loss"` // MSE + λ‖θ‖² (with L1: + λ₁‖θ‖₁)
+	Loss   float64 `json:"loss"` // MSE + λ‖θ‖² (with L1: + λ₁‖θ‖₁; binomial: log-loss + λ‖θ‖²)
 	// ElasticNet is the duality-gap certificate of a fit with an L1
 	// penalty (nil without one).
 	ElasticNet *ElasticNetCert `json:"elastic_net,omitempty"`
+
+	// The binomial family reports these in place of MSE and R² (NaN, null
+	// in JSON): the fraction of rows classified right at p = ½, the mean
+	// negative log-likelihood and the area under the ROC curve.
+	Family        string  `json:"family,omitempty"`
+	ClassAccuracy float64 `json:"accuracy,omitempty"`
+	LogLoss       float64 `json:"log_loss,omitempty"`
+	AUC           float64 `json:"auc,omitempty"`
 
 	Optimizer  string  `json:"optimizer"`
 	Iterations int     `json:"iterations"`
@@ -97,6 +105,11 @@ func Fit(ctx context.Context, b Backend, t *Table, opt Options) (*Result, error)
 			t.Label(), n, nfree)
 	}
 
+	if opt.Family == Binomial {
+		if err := CheckLabels(t); err != nil {
+			return nil, err
+		}
+	}
 	f := &fitter{opt: opt, userTol: userTol, t: t, n: n, c: c, p: p, prec: prec}
 	data, err := b.Load(t, opt.InPlace)
 	if err != nil {
@@ -107,6 +120,9 @@ func Fit(ctx context.Context, b Backend, t *Table, opt Options) (*Result, error)
 	f.res = &Result{Linear: Linear{Features: t.FeatureNames()}, Optimizer: string(opt.Optimizer), Backend: b.Name(),
 		Device: b.Device(), Precision: prec.String(), Intercepted: !opt.NoIntercept}
 	res := f.res
+	if opt.Family == Binomial {
+		return f.fitBinomial(ctx, start) // logistic.go
+	}
 
 	// Stage 1 (prepare.go): statistics, standardization, curvature.
 	theta, mask, ridge, err := f.prepare()

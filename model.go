@@ -30,6 +30,7 @@ type Model struct {
 	// file's features by these positions. Absent in older model files.
 	Columns      []string `json:"columns,omitempty"`
 	TargetColumn *int     `json:"target_column,omitempty"`
+	Family     string     `json:"family,omitempty"` // "binomial": logistic regression, the prediction above is the log-odds, P(y = 1) its Sigmoid; "" or "gaussian": least squares
 }
 
 // Linear is a linear model on the original scale of the data:
@@ -62,6 +63,9 @@ type Provenance struct {
 	GapBound   float64  `json:"gap_bound"`
 	MSE        float64  `json:"mse"`
 	R2         float64  `json:"r2"`
+	Accuracy   float64  `json:"accuracy,omitempty"` // binomial: the fit's accuracy, log-loss and AUC (see Result)
+	LogLoss    float64  `json:"log_loss,omitempty"`
+	AUC        float64  `json:"auc,omitempty"`
 	Warnings   []string `json:"warnings,omitempty"`
 	Created    string   `json:"created"`
 	Version    string   `json:"lsgd_version,omitempty"`
@@ -78,7 +82,9 @@ func (r *Result) Model(t *Table) *Model {
 			Intercept: r.Intercepted, Backend: r.Backend, Device: r.Device, Precision: r.Precision,
 			Iterations: r.Iterations, Converged: r.Converged, Reason: r.Reason, GapBound: r.GapBound,
 			MSE: r.MSE, R2: r.R2, Warnings: r.Warnings,
+			Accuracy: r.ClassAccuracy, LogLoss: r.LogLoss, AUC: r.AUC,
 		},
+		Family: r.Family,
 	}).recordColumns(t)
 }
 
@@ -180,6 +186,8 @@ func (m *Model) check() error {
 		return fmt.Errorf("model has no features")
 	case len(m.Coef) != len(m.Features):
 		return fmt.Errorf("model has %d features but %d coefficients", len(m.Features), len(m.Coef))
+	case m.Family != "" && m.Family != string(Gaussian) && m.Family != string(Binomial):
+		return fmt.Errorf("model family %q is not gaussian or binomial", m.Family)
 	}
 	seen := map[string]bool{}
 	for _, f := range m.Features {

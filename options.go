@@ -75,6 +75,7 @@ type Options struct {
 	Eps           float64   // RMSprop/Adam ε (default 1e-8)
 	CheckEvery    int       // full-batch iterations between readbacks; 0 means 10
 	InPlace       bool      // the backend may standardize the table's storage in place
+	Family        Family    // the model: "" or Gaussian (least squares), Binomial (logistic regression, fitted by Newton's method)
 	Progress      func(Progress)
 
 	colL2  []float64 // per-column λ replacing L2 for a prescaled table (see fitScaled); nil: L2
@@ -121,6 +122,13 @@ func (o *Options) check() error {
 		return inputErrorf("beta1 and beta2 must be in [0, 1)")
 	case o.Eps < 0:
 		return inputErrorf("eps must be ≥ 0")
+	case o.Family != "" && o.Family != Gaussian && o.Family != Binomial:
+		_, err := ParseFamily(string(o.Family))
+		return err
+	case o.Family == Binomial && o.L1 > 0:
+		return inputErrorf("an L1 penalty applies to least squares (the gaussian family); logistic regression takes an L2 penalty")
+	case o.Family == Binomial && o.Optimizer != "" && o.Optimizer != OptPCG:
+		return inputErrorf("the binomial family is fitted by a Newton method with a sample-Hessian preconditioner; --optimizer %s applies to the gaussian family", o.Optimizer)
 	case o.CheckEvery < 0:
 		return inputErrorf("check interval must be positive")
 	case (o.Optimizer == OptPCG || o.Optimizer == "") && o.LR > 0:

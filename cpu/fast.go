@@ -74,7 +74,7 @@ func (b *Fast) Load(t *lsgd.Table, inPlace bool) (lsgd.Data, error) {
 	p := t.Cols + 1
 	nchunks := (t.Rows + ChunkRows - 1) / ChunkRows
 	d := &fastData{
-		hostState: newHostState(t.Rows, t.Cols),
+		hostState: newHostState(t.Rows, t.Cols, t.Target),
 		b:         b, t: t,
 		partial: make([]float64, nchunks*(p+1)),
 	}
@@ -154,12 +154,13 @@ func (d *fastData) Gradient(at lsgd.Slot, rows lsgd.Rows) error {
 	}
 	v := d.st.Slot(at)
 	p := d.p
+	vp := d.point(v)
 	if d.t.F32 != nil {
 		if d.w32 == nil {
 			d.w32 = make([]float32, p)
 		}
-		for j := range v {
-			d.w32[j] = float32(v[j])
+		for j := range vp {
+			d.w32[j] = float32(vp[j])
 		}
 	}
 	nchunks := (rows.Len() + ChunkRows - 1) / ChunkRows
@@ -171,7 +172,7 @@ func (d *fastData) Gradient(at lsgd.Slot, rows lsgd.Rows) error {
 		if d.t.F32 != nil {
 			d.chunk32(w, part, lo, hi, rows.Shuffled)
 		} else {
-			d.chunk64(w, part, v, lo, hi, rows.Shuffled)
+			d.chunk64(w, part, vp, lo, hi, rows.Shuffled)
 		}
 	})
 	// Fixed-order merge of the chunk partials.
@@ -301,6 +302,9 @@ func (d *fastData) chunk32(w *worker, part []float64, lo, hi int, shuffled bool)
 }
 
 func (d *fastData) kernel64(x []float64, set rowSet, w []float64, b float64, g []float64) (float64, float64) {
+	if d.family == lsgd.Binomial {
+		return logitSet64(x, set, len(w), d.t.Target, w, b, g)
+	}
 	if d.vec {
 		return gradSetVec64(x, set, len(w), w, b, g)
 	}
@@ -308,6 +312,9 @@ func (d *fastData) kernel64(x []float64, set rowSet, w []float64, b float64, g [
 }
 
 func (d *fastData) kernel32(x []float32, set rowSet, w []float32, b float32, g []float32) (float32, float32) {
+	if d.family == lsgd.Binomial {
+		return logitSet32(x, set, len(w), d.t.Target, w, b, g)
+	}
 	if d.vec {
 		return gradSetVec32(x, set, len(w), w, b, g)
 	}

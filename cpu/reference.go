@@ -31,7 +31,7 @@ func (Reference) Load(t *lsgd.Table, inPlace bool) (lsgd.Data, error) {
 	if !inPlace || t.F64 == nil {
 		t = t.Clone(lsgd.F64)
 	}
-	return &refData{hostState: newHostState(t.Rows, t.Cols), t: t}, nil
+	return &refData{hostState: newHostState(t.Rows, t.Cols, t.Target), t: t}, nil
 }
 
 type refData struct {
@@ -96,6 +96,10 @@ func (d *refData) Standardize(shift, mul []float64) error {
 func (d *refData) Gradient(at lsgd.Slot, rows lsgd.Rows) error {
 	if err := checkRows(rows, d.t.Rows, d.order); err != nil {
 		return err
+	}
+	if d.family == lsgd.Binomial {
+		d.gradientBinomial(at, rows)
+		return nil
 	}
 	v := d.st.Slot(at)
 	c := d.t.Cols

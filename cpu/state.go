@@ -16,11 +16,15 @@ type hostState struct {
 	ridge []float64
 	order []int32
 	stat  lsgd.Status
+	// family is the loss of the gradient pass (SetFamily; "" is Gaussian).
+	family lsgd.Family
+	target int       // the table's target column (the binomial label)
+	pt     []float64 // the point with the target's entry zero (binomial)
 }
 
-func newHostState(rows, cols int) hostState {
+func newHostState(rows, cols, target int) hostState {
 	p := cols + 1
-	return hostState{p: p, rows: rows, st: lsgd.NewState(make([]float64, p), make([]float64, p)), ridge: make([]float64, p)}
+	return hostState{p: p, rows: rows, target: target, st: lsgd.NewState(make([]float64, p), make([]float64, p)), ridge: make([]float64, p)}
 }
 
 func checkLen(p int, vs ...[]float64) error {
@@ -103,8 +107,12 @@ func (h *hostState) Status() (lsgd.Status, error) {
 func (h *hostState) finishGradient(v []float64, m, sumSq float64) {
 	g := h.st.Grad
 	gn, loss := 0.0, sumSq/m
+	f := 2 / m
+	if h.family == lsgd.Binomial {
+		f = 1 / m // sumSq is then Σ of the rows' negative log-likelihoods
+	}
 	for j := range g {
-		g[j] = h.st.Mask[j]*(2/m)*g[j] + 2*h.ridge[j]*v[j]
+		g[j] = h.st.Mask[j]*f*g[j] + 2*h.ridge[j]*v[j]
 		gn += g[j] * g[j]
 		loss += h.ridge[j] * v[j] * v[j]
 	}

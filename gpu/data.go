@@ -34,7 +34,8 @@ type Data struct {
 
 	pGrad, pMoments, pReduce, pReduceM, pPrep, pFinal, pStep, pPredict, pStd *gldev.Program
 
-	gram     *gramState // Gram's programs and buffers, made on first use
+	gram     *gramState  // Gram's programs and buffers, made on first use
+	logit    *logitState // the binomial family's programs while it is selected
 	segs     []segment
 	checked  [2]bool // the first Gradient and Step checked for GL errors
 	released bool
@@ -119,13 +120,8 @@ func (d *Data) setup(c *gldev.Ctx) error {
 		p, err = b.program(c, name, d.f64, defs...)
 		return p
 	}
-	if l.grad == kernelTiled {
-		ts := &l.tile
-		d.pGrad = prog("gradtile.comp", def{"NX", l.nx}, def{"WG", ts.wg}, def{"TR", ts.tr}, def{"TT", ts.tt}, def{"PR", ts.pr},
-			def{"CP", ts.cp}, def{"NLT", ts.nlt}, def{"SL", ts.sl}, def{"SLP", ts.slp}, def{"M", ts.m}, def{"LD", ts.ld}, def{"TILELEN", ts.tileLen})
-	} else {
-		d.pGrad = prog("grad.comp", def{"WG", l.wg}, def{"R", l.r}, def{"NX", l.nx}, def{"LANES", l.c4 + 1}, def{"KB", l.kbGrad}, def{"WSH", b2i(l.wsh)})
-	}
+	name, defs := d.gradSource()
+	d.pGrad = prog(name, defs...)
 	d.pMoments = prog("moments.comp", def{"WG", l.wg}, def{"R", l.r}, def{"NX", 1}, def{"LANES", l.c4}, def{"KB", l.kbMoments}, def{"ACC64", 1})
 	d.pPredict = prog("predict.comp", def{"WG", l.wg}, def{"NX", 1})
 	d.pStd = prog("standardize.comp", def{"WG", l.wg})
@@ -168,6 +164,17 @@ func (d *Data) setup(c *gldev.Ctx) error {
 	gldev.Upload(c, d.vec, 0, vec)
 	gldev.Upload(c, d.stat, 0, []statBuf{{}})
 	return c.Err()
+}
+
+// gradSource names the gradient kernel of the layout and its defines.
+func (d *Data) gradSource() (string, []def) {
+	l := d.l
+	if l.grad == kernelTiled {
+		ts := &l.tile
+		return "gradtile.comp", []def{{"NX", l.nx}, {"WG", ts.wg}, {"TR", ts.tr}, {"TT", ts.tt}, {"PR", ts.pr},
+			{"CP", ts.cp}, {"NLT", ts.nlt}, {"SL", ts.sl}, {"SLP", ts.slp}, {"M", ts.m}, {"LD", ts.ld}, {"TILELEN", ts.tileLen}}
+	}
+	return "grad.comp", []def{{"WG", l.wg}, {"R", l.r}, {"NX", l.nx}, {"LANES", l.c4 + 1}, {"KB", l.kbGrad}, {"WSH", b2i(l.wsh)}}
 }
 
 // stagingBytes is the size of the host buffer rows are converted in.
@@ -517,7 +524,13 @@ func (d *Data) Gradient(at lsgd.Slot, rows lsgd.Rows) error {
 // every segment, then finalize.
 func (d *Data) gradPass(c *gldev.Ctx, at lsgd.Slot, rows lsgd.Rows, record bool) {
 	l, p := d.l, d.pGrad
-	d.prep(c, at, l.cols)
+	if d.logit != nil {
+		p = d.logit.grad
+		d.prep(c, at, d.target) // the label is no feature
+		d.logit.setShift(c, p, d)
+	} else {
+		d.prep(c, at, l.cols)
+	}
 	d.segs = l.segments(rows, l.nx, l.gradPer, l.partGroups, d.segs)
 	for i, s := range d.segs {
 		for k := 0; k < l.nx; k++ {
@@ -542,6 +555,9 @@ func (d *Data) gradPass(c *gldev.Ctx, at lsgd.Slot, rows lsgd.Rows, record bool)
 		d.reduce(c, d.pReduce, g, 4*(l.c4+1), i == 0)
 	}
 	f := d.pFinal
+	if d.logit != nil {
+		f = d.logit.final
+	}
 	c.Bind(0, d.acc)
 	c.Bind(1, d.vec)
 	c.Bind(2, d.stat)

@@ -124,3 +124,67 @@ void treeStore(AVEC acc[LANES], uint g) {
 	}
 }
 #endif
+
+#ifdef LOGIT
+// The binomial family (LOGIT defined, TGT the label's column): logitRL
+// returns (σ(z) − y, log(1 + e^z) − y·z) for the linear predictor z and
+// label y, stably: only e^{−|z|} is formed, log(1+e^z) = max(z, 0) +
+// log1p(e^{−|z|}). GLSL has exp and log for float only, so a double table
+// gets its own: expNeg and log1pUnit below, accurate to a few units of
+// double rounding.
+#ifdef F64
+// expNeg returns e^x for x ≤ 0: x = k·ln2 + r with |r| ≤ ln2/2 (ln2 in two
+// parts, so r is exact to double rounding), e^r by its Taylor series to
+// degree 13 (truncation < 2⁻⁵⁸), then ·2^k.
+double expNeg(double x) {
+	if (x < -708.0) {
+		return 0.0;
+	}
+	double k = floor(x * 1.4426950408889634LF + 0.5LF);
+	double r = (x - k * 6.93147180369123816490e-01LF) - k * 1.90821492927058770002e-10LF;
+	double p = 1.0LF / 6227020800.0LF;
+	p = p * r + 1.0LF / 479001600.0LF;
+	p = p * r + 1.0LF / 39916800.0LF;
+	p = p * r + 1.0LF / 3628800.0LF;
+	p = p * r + 1.0LF / 362880.0LF;
+	p = p * r + 1.0LF / 40320.0LF;
+	p = p * r + 1.0LF / 5040.0LF;
+	p = p * r + 1.0LF / 720.0LF;
+	p = p * r + 1.0LF / 120.0LF;
+	p = p * r + 1.0LF / 24.0LF;
+	p = p * r + 1.0LF / 6.0LF;
+	p = p * r + 0.5LF;
+	p = p * r + 1.0LF;
+	p = p * r + 1.0LF;
+	return ldexp(p, int(k));
+}
+
+// log1pUnit returns log(1 + e) for 0 ≤ e ≤ 1 as 2·atanh(s), s = e/(2+e)
+// ≤ 1/3, by the series 2·Σ s^(2i+1)/(2i+1) to i = 17 (the next term is
+// below 2⁻⁵⁸ of the sum); relative accuracy holds down to the smallest e.
+double log1pUnit(double e) {
+	double s = e / (2.0LF + e);
+	double s2 = s * s;
+	double p = 1.0LF / 35.0LF;
+	for (int i = 16; i >= 0; i--) {
+		p = p * s2 + 1.0LF / double(2 * i + 1);
+	}
+	return 2.0LF * s * p;
+}
+
+dvec2 logitRL(double z, double y) {
+	double e = expNeg(-abs(z));
+	double sg = z >= 0.0LF ? 1.0LF / (1.0LF + e) : e / (1.0LF + e);
+	return dvec2(sg - y, max(z, 0.0LF) + log1pUnit(e) - y * z);
+}
+#else
+vec2 logitRL(float z, float y) {
+	float e = exp(-abs(z));
+	float sg = z >= 0.0 ? 1.0 / (1.0 + e) : e / (1.0 + e);
+	// log(1 + e) loses e's digits when e is tiny: the series's first
+	// terms there.
+	float l = e < 1e-3 ? e * (1.0 - e * (0.5 - e / 3.0)) : log(1.0 + e);
+	return vec2(sg - y, max(z, 0.0) + l - y * z);
+}
+#endif
+#endif

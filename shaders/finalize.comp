@@ -10,6 +10,15 @@
 
 layout(local_size_x = WG) in;
 
+// The gradient's factor: 2 for squared residuals; 1 for the binomial
+// family (LOGIT), whose acc holds Σ(σ(z) − y)·x and Σ of the rows'
+// negative log-likelihoods in place of Σr².
+#ifdef LOGIT
+#define GF 1.0
+#else
+#define GF 2.0
+#endif
+
 layout(std430, binding = 0) readonly restrict buffer Acc { double acc[]; };
 layout(std430, binding = 1) restrict buffer Vec { double vec[]; };
 layout(std430, binding = 2) restrict buffer Status { Stat st; };
@@ -29,7 +38,7 @@ void main() {
 		double sx = j < uint(COLS) ? acc[j] + vec[uint(SHIFT * P) + j] * sr : sr;
 		double v = vec[at * uint(P) + j];
 		double ridge = vec[uint(RIDGE * P) + j];
-		double g = vec[uint(MASK * P) + j] * (2.0 / m) * sx + 2.0 * ridge * v;
+		double g = vec[uint(MASK * P) + j] * (GF / m) * sx + 2.0 * ridge * v;
 		vec[uint(GRAD * P) + j] = g;
 		s += dvec2(g * g, ridge * v * v);
 	}

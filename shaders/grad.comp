@@ -10,6 +10,10 @@
 // w (binding 4) is the evaluation point rounded to the storage type, C4
 // vec4s, then (b, 0, 0, 0) with b = θ_intercept + Σ_j shift_j·θ_j: the
 // table is stored shifted (x' = x − shift), see prep.comp.
+//
+// With LOGIT (the binomial family) the residual is σ(z) − y, z the sum
+// above (w's label entry is zero) and y the label column TGT, and the
+// second lane sums each row's log(1+e^z) − y·z instead of r² (logitRL).
 
 layout(local_size_x = WG) in;
 
@@ -23,6 +27,9 @@ uniform uint shuffled;  // 1: row = order[pos]
 uniform uint chunk0;    // table buffer bound at binding 0
 uniform uint nbound;    // table buffers bound (≤ NX)
 uniform uint chunkRows; // rows per table buffer
+#ifdef LOGIT
+uniform REAL yshift;    // the label column's shift: y = x'_TGT + yshift
+#endif
 
 #if WSH
 // The point in shared memory: every invocation reads all of it per row.
@@ -68,6 +75,11 @@ void main() {
 			xr[j] = loadX(c, base + uint(j));
 			r += dot(xr[j], WV(j));
 		}
+#ifdef LOGIT
+		// r is the linear predictor z (the label's w entry is zero).
+		RVEC rl = RVEC(logitRL(r, xr[TGT / 4][TGT % 4] + yshift), 0, 0);
+		r = rl.x;
+#endif
 		for (int j = 0; j < C4; j++) {
 			acc[j] += r * xr[j];
 		}
@@ -75,12 +87,20 @@ void main() {
 		for (int j = 0; j < C4; j++) {
 			r += dot(loadX(c, base + uint(j)), WV(j));
 		}
+#ifdef LOGIT
+		RVEC rl = RVEC(logitRL(r, loadX(c, base + uint(TGT / 4))[TGT % 4] + yshift), 0, 0);
+		r = rl.x;
+#endif
 		for (int j = 0; j < C4; j++) {
 			acc[j] += r * loadX(c, base + uint(j));
 		}
 #endif
 		acc[C4].x += r;
+#ifdef LOGIT
+		acc[C4].y += rl.y; // the row's negative log-likelihood
+#else
 		acc[C4].y += r * r;
+#endif
 	}
 	treeStore(acc, gl_WorkGroupID.x + groupBase);
 }

@@ -21,7 +21,9 @@
 //     adds r·x'_j to a register sum for the tile, which is then added to
 //     the group's register accumulator.
 //
-// Three barriers per tile. At the end the SL slices' sums of each lane are
+// Three barriers per tile (four with LOGIT, the binomial family: between
+// phases 2 and 3 the invocations t < TR turn row t's residual into
+// (σ(z) − y, log(1+e^z) − y·z), see grad.comp). At the end the SL slices' sums of each lane are
 // added by a fixed pairwise tree in shared memory and the group's partial
 // vector is written to part[g·LANES …] for reduce.comp, as grad.comp does.
 // Every row's position → (buffer, offset) is computed once per tile by the
@@ -57,6 +59,9 @@ uniform uint shuffled;  // 1: row = order[pos]
 uniform uint chunk0;    // table buffer bound at binding 0
 uniform uint nbound;    // table buffers bound (≤ NX)
 uniform uint chunkRows; // rows per table buffer
+#ifdef LOGIT
+uniform REAL yshift;    // the label column's shift: y = x'_TGT + yshift
+#endif
 
 shared RVEC tile[TILELEN]; // the tile, row i at i·CP; at the end the slices' sums
 shared RVEC rp[TR];        // per tile row, the residual's PR parts (part 0 with b)
@@ -164,6 +169,29 @@ void main() {
 		}
 		barrier(); // rp is complete
 
+#ifdef LOGIT
+		// The binomial family: invocation t < TR turns row t's parts into
+		// z, then rp[t] = (σ(z) − y, log(1+e^z) − y·z, 0, 0); a row outside
+		// the window or past n gets zeros and adds nothing.
+		if (t < uint(TR)) {
+			RVEC q = rp[t];
+			REAL z = q.x;
+#if PR > 1
+			z += q.y;
+#endif
+#if PR > 2
+			z += q.z;
+			z += q.w;
+#endif
+			RVEC rl = RVEC(0);
+			if (rinfo[slot * uint(TR) + t].y < nbound) {
+				rl.xy = logitRL(z, tile[t * uint(CP) + uint(TGT / 4)][TGT % 4] + yshift);
+			}
+			rp[t] = rl;
+		}
+		barrier(); // rp holds (r, loss) per row
+#endif
+
 		if (sl < uint(SL)) {
 			uint rows = min(uint(TR), n - start - k * uint(TR));
 			RVEC ts[M];
@@ -173,6 +201,9 @@ void main() {
 			for (uint i = sl; i < rows; i += uint(SL)) {
 				RVEC q = rp[i];
 				REAL r = q.x;
+#ifdef LOGIT
+				RVEC last = RVEC(r, q.y, 0, 0);
+#else
 #if PR > 1
 				r += q.y;
 #endif
@@ -180,12 +211,14 @@ void main() {
 				r += q.z;
 				r += q.w;
 #endif
+				RVEC last = r * RVEC(1, r, 0, 0);
+#endif
 				for (int m = 0; m < M; m++) {
 					uint j = jl + uint(m * NLT);
 					if (j < uint(C4)) {
 						ts[m] += r * tile[i * uint(CP) + j];
 					} else if (j == uint(C4)) {
-						ts[m] += r * RVEC(1, r, 0, 0);
+						ts[m] += last;
 					}
 				}
 			}

@@ -20,6 +20,7 @@ type compareFlags struct {
 	data, target   string
 	threads        int
 	json, verbose  bool
+	family         string
 }
 
 func (a *app) compareCommand() *cobra.Command {
@@ -52,6 +53,7 @@ Exit status 1 when any check fails.`,
 	fl.IntVar(&f.threads, "threads", 0, "CPU threads; 0: all cores")
 	fl.BoolVar(&f.json, "json", false, "print the report as one JSON object on stdout")
 	fl.BoolVar(&f.verbose, "verbose", false, "log each fit on stderr as it runs")
+	fl.StringVar(&f.family, "family", string(lsgd.Gaussian), "`MODEL`: gaussian, or binomial (a logistic problem; each path's binomial pass and fit against the float64 reference's)")
 	return cmd
 }
 
@@ -99,7 +101,11 @@ func (a *app) compare(cmd *cobra.Command, f *compareFlags) error {
 		defer g.Close()
 	}
 	cfg.GPU, cfg.GPUReason = g, why
-	rep, err := compare.Run(cmd.Context(), cfg)
+	run, err := compareRunner(cmd, f)
+	if err != nil {
+		return err
+	}
+	rep, err := run(cmd.Context(), cfg)
 	if err != nil {
 		return err
 	}

@@ -16,6 +16,7 @@ import (
 
 type predictFlags struct {
 	model, data, out string
+	classes          bool
 }
 
 func (a *app) predictCommand() *cobra.Command {
@@ -24,7 +25,10 @@ func (a *app) predictCommand() *cobra.Command {
 		Use:   "predict --model MODEL --data FILE [--out FILE.csv]",
 		Short: "Predict with a fitted model",
 		Long: `predict computes intercept + x·coef for every row of a data file with a model
-written by "lsgd train --model-out" (or "lsgd solve --model-out").
+written by "lsgd train --model-out" (or "lsgd solve --model-out"). For a
+binomial model (train --family binomial) that is the log-odds, and predict
+gives the probability P(y = 1) = 1/(1 + e^−(intercept + x·coef)), or with
+--classes the class, 1 when the probability is at least ½.
 
 CSV columns are matched to the model's features by name (any order; other
 columns, the target among them, are ignored); an .npy file's columns are
@@ -44,6 +48,7 @@ atomically.`,
 	fl.StringVar(&f.model, "model", "", "model JSON `FILE` from lsgd train --model-out (required)")
 	fl.StringVar(&f.data, "data", "", "`FILE` to read: .csv (a header row of names) or .npy (required)")
 	fl.StringVar(&f.out, "out", "", "write the predictions to `FILE`.csv instead of stdout")
+	fl.BoolVar(&f.classes, "classes", false, "binomial models: print the class (1 when P(y = 1) ≥ ½, else 0) instead of the probability")
 	return cmd
 }
 
@@ -68,9 +73,13 @@ func (a *app) predict(cmd *cobra.Command, f *predictFlags) error {
 	if err != nil {
 		return err
 	}
-	pred := m.PredictTable(t, cols)
-	if err := checkPredictions(t, pred); err != nil {
+	lin := m.PredictTable(t, cols)
+	if err := checkPredictions(t, lin); err != nil {
 		return err
+	}
+	pred, err := familyPredictions(m, lin, f.classes)
+	if err != nil {
+		return usageErrorf(cmd, "%v", err)
 	}
 	write := func(w io.Writer, header bool) error {
 		bw := bufio.NewWriterSize(w, 1<<16)

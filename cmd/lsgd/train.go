@@ -33,6 +33,7 @@ type trainFlags struct {
 	modelOut      string
 	plot          string
 	verify        bool
+	family        string
 }
 
 func (a *app) trainCommand() *cobra.Command {
@@ -106,6 +107,7 @@ exits with status 130, writing no model file.`,
 	fl.BoolVar(&f.json, "json", false, "print the result as one JSON object on stdout")
 	fl.StringVar(&f.modelOut, "model-out", "", "write the fitted model as JSON to `FILE` (for lsgd predict)")
 	fl.StringVar(&f.plot, "plot", "", "draw the loss history to `FILE`.png")
+	fl.StringVar(&f.family, "family", string(lsgd.Gaussian), familyUsage)
 	fl.BoolVar(&f.verify, "verify", false, "also compute the exact QR solution and check every coefficient is within its certified bound (exit 1 if not)")
 	return cmd
 }
@@ -148,6 +150,10 @@ func (a *app) train(cmd *cobra.Command, f *trainFlags) error {
 	if err != nil {
 		return err
 	}
+	family, err := parseFamily(cmd, f)
+	if err != nil {
+		return err
+	}
 	if err := checkOutputPath(cmd, "model-out", f.modelOut); err != nil {
 		return err
 	}
@@ -186,6 +192,7 @@ func (a *app) train(cmd *cobra.Command, f *trainFlags) error {
 		Seed:          f.seed,
 		NoIntercept:   f.noIntercept,
 		NoStandardize: f.noStandardize,
+		Family:        family,
 		// The command needs nothing of the raw table after the fit (the
 		// result carries MSE and R²), unless --verify solves on it.
 		InPlace: !f.verify,
@@ -287,15 +294,7 @@ func (a *app) printTrain(res *lsgd.Result, t *lsgd.Table, f *trainFlags, load ti
 		conv = "yes"
 	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintf(tw, "MSE\t%.10g\n", res.MSE)
-	fmt.Fprintf(tw, "R²\t%.10g\n", res.R2)
-	if e := res.ElasticNet; e != nil {
-		fmt.Fprintf(tw, "loss\t%.10g (MSE + λ₁‖θ‖₁ + λ₂‖θ‖², λ₁ = %g, λ₂ = %g, original scale)\n", res.Loss, e.L1, e.L2)
-		fmt.Fprintf(tw, "duality gap\t%.3g (%.2g relative to the objective; tol %.2g)\n", e.Gap, e.RelGap, e.Tol)
-		fmt.Fprintf(tw, "non-zero\t%d of %d coefficients\n", e.Nonzero, len(res.Coef))
-	} else if f.l2 > 0 {
-		fmt.Fprintf(tw, "loss\t%.10g (MSE + λ‖θ‖², λ = %g)\n", res.Loss, f.l2)
-	}
+	printMetrics(tw, res, f.l2)
 	if res.LR > 0 {
 		fmt.Fprintf(tw, "optimizer\t%s, step %.4g\n", res.Optimizer, res.LR)
 	} else {

@@ -110,6 +110,8 @@ func TestBackend(t *testing.T, b lsgd.Backend) {
 	t.Run("Gram", func(t *testing.T) { testGram(t, b) })
 	t.Run("GramFolds", func(t *testing.T) { testGramFolds(t, b) })
 	t.Run("Fit", func(t *testing.T) { testFit(t, b) })
+	t.Run("BinomialGradient", func(t *testing.T) { testBinomialGradient(t, b) })
+	t.Run("BinomialFit", func(t *testing.T) { testBinomialFit(t, b) })
 }
 
 func load(t *testing.T, b lsgd.Backend, tab *lsgd.Table) lsgd.Data {
