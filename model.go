@@ -30,7 +30,7 @@ type Model struct {
 	// file's features by these positions. Absent in older model files.
 	Columns      []string `json:"columns,omitempty"`
 	TargetColumn *int     `json:"target_column,omitempty"`
-	Family     string     `json:"family,omitempty"` // "binomial": logistic regression, the prediction above is the log-odds, P(y = 1) its Sigmoid; "" or "gaussian": least squares
+	Family       string   `json:"family,omitempty"` // "binomial": logistic regression, the prediction above is the log-odds, P(y = 1) its Sigmoid; "" or "gaussian": least squares
 }
 
 // Linear is a linear model on the original scale of the data:
