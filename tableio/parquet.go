@@ -1,0 +1,383 @@
+package tableio
+
+import (
+	"fmt"
+	"io"
+	"math"
+	"runtime"
+	"slices"
+
+	"github.com/parquet-go/parquet-go"
+	"github.com/parquet-go/parquet-go/format"
+)
+
+// ReadParquet reads a table from an Apache Parquet file: the file's
+// top-level columns, each of physical type DOUBLE, FLOAT, INT32 or INT64
+// (unsigned integer annotations are honoured; integers are rounded to the
+// nearest float64, or float32 with opt.Precision F32), required or
+// optional. The columns are named by the schema; opt.Target and
+// opt.Features select columns by name or 1-based index, and only the
+// selected columns are read, so a file may hold other columns of any type.
+//
+// The row groups are read a column chunk at a time, several at once, and
+// stored row-major in one table. Errors name the file and the column, and
+// for a value its row group and row (1-based): a selected column of another
+// type (string, boolean, decimal, nested or repeated), a null, NaN or an
+// infinite value, and a corrupt or truncated file, which is an error, never
+// a panic.
+func ReadParquet(path string, opt ReadOptions) (*Table, error) {
+	f, size, err := ioOpenFile(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return parquetRead(f, size, path, opt)
+}
+
+// pqColumn is a column of the Parquet file that the table keeps.
+type pqColumn struct {
+	name     string
+	index    int // index of the column among the file's top-level columns
+	leaf     int // index of the leaf column in the file's column chunks
+	kind     parquet.Kind
+	unsigned bool
+	maxDef   int
+}
+
+// parquetRead reads a Parquet file of size bytes from r.
+func parquetRead(r io.ReaderAt, size int64, name string, opt ReadOptions) (t *Table, err error) {
+	defer func() {
+		if e := recover(); e != nil {
+			t, err = nil, inputErrorf("%s: corrupt Parquet file (%v)", name, e)
+		}
+	}()
+	pf, err := parquet.OpenFile(r, size, parquet.SkipPageIndex(true), parquet.SkipBloomFilters(true))
+	if err != nil {
+		return nil, inputErrorf("%s: not a readable Parquet file: %v", name, err)
+	}
+	schema := pf.Schema()
+	fields := schema.Fields()
+	names := make([]string, len(fields))
+	for j, f := range fields {
+		names[j] = f.Name()
+	}
+	if len(names) < 2 && !opt.NoTarget {
+		return nil, inputErrorf("%s: %d column(s): need at least one feature and a target column", name, len(names))
+	}
+	if len(names) == 0 {
+		return nil, inputErrorf("%s: the schema has no columns", name)
+	}
+	target, err := ioResolveTarget(name, names, opt)
+	if err != nil {
+		return nil, err
+	}
+	keep, keepTarget, err := ioSelect(name, names, target, opt)
+	if err != nil {
+		return nil, err
+	}
+	cols := make([]pqColumn, len(keep))
+	for c, j := range keep {
+		if cols[c], err = pqCheckColumn(name, schema, fields[j], j); err != nil {
+			return nil, err
+		}
+	}
+	rows := pf.NumRows()
+	groups := pf.RowGroups()
+	var sum int64
+	for g, rg := range groups {
+		n := rg.NumRows()
+		if n < 0 || n > math.MaxInt32*int64(1<<20) || len(rg.ColumnChunks()) != len(schema.Columns()) {
+			return nil, inputErrorf("%s: corrupt Parquet file: row group %d has %d rows and %d column chunks", name, g+1, n, len(rg.ColumnChunks()))
+		}
+		sum += n
+	}
+	if rows != sum || rows == 0 {
+		if rows == 0 && sum == 0 {
+			return nil, inputErrorf("%s: no data rows", name)
+		}
+		return nil, inputErrorf("%s: corrupt Parquet file: the footer says %d rows, the row groups hold %d", name, rows, sum)
+	}
+	k := len(cols)
+	if rows > int64(math.MaxInt/2/k) {
+		return nil, inputErrorf("%s: %d rows × %d columns is too large", name, rows, k)
+	}
+	t = &Table{Source: name, Target: keepTarget, Cols: k, Stride: k}
+	for _, c := range cols {
+		t.Names = append(t.Names, c.name)
+	}
+	// Reserve the whole table when the footer's row count is plausible
+	// for the file's size; otherwise (a corrupt footer, or a file of
+	// highly compressible columns) the table grows as row groups decode.
+	reserve := int(min(rows*int64(k), 32*size+1<<20))
+	if opt.Precision == F32 {
+		t.F32 = make([]float32, 0, reserve)
+	} else {
+		t.F64 = make([]float64, 0, reserve)
+	}
+	workers := 1
+	if len(groups) > 1 {
+		workers = min(runtime.GOMAXPROCS(0), len(groups), 8)
+	}
+	type decoded struct {
+		g    int
+		cols [][]float64
+		err  error
+	}
+	produce := func(emit func(int) bool) error {
+		for g := range groups {
+			if !emit(g) {
+				break
+			}
+		}
+		return nil
+	}
+	work := func(g int) (d decoded) {
+		defer func() {
+			if e := recover(); e != nil {
+				d.err = inputErrorf("%s: row group %d: corrupt Parquet file (%v)", name, g+1, e)
+			}
+		}()
+		d.g = g
+		d.cols = make([][]float64, k)
+		for c := range cols {
+			d.cols[c], d.err = pqReadChunk(name, groups[g], g, cols[c])
+			if d.err != nil {
+				return d
+			}
+		}
+		return d
+	}
+	base := 0 // first row of the next row group
+	consume := func(d decoded) error {
+		if d.err != nil {
+			return d.err
+		}
+		n := int(groups[d.g].NumRows())
+		if err := pqStore(t, d.cols, base, n, d.g, cols); err != nil {
+			return err
+		}
+		base += n
+		return nil
+	}
+	if err := ioPipeline(workers, produce, work, consume); err != nil {
+		return nil, err
+	}
+	t.Rows = base
+	return t, nil
+}
+
+// pqCheckColumn checks that field (column j of the file) is a numeric leaf
+// lsgd reads and describes it.
+func pqCheckColumn(name string, schema *parquet.Schema, field parquet.Field, j int) (pqColumn, error) {
+	col := pqColumn{name: field.Name(), index: j}
+	what := fmt.Sprintf("column %q (%d)", field.Name(), j+1)
+	if !field.Leaf() {
+		return col, inputErrorf("%s: %s is a group (a nested column): want a flat numeric column", name, what)
+	}
+	if field.Repeated() {
+		return col, inputErrorf("%s: %s is repeated (a list): want one number per row", name, what)
+	}
+	leaf, ok := schema.Lookup(field.Name())
+	if !ok {
+		return col, inputErrorf("%s: %s is not in the schema's leaf columns", name, what)
+	}
+	col.leaf, col.maxDef = leaf.ColumnIndex, leaf.MaxDefinitionLevel
+	typ := field.Type()
+	col.kind = typ.Kind()
+	if lt := typ.LogicalType(); lt != nil {
+		switch v := lt.Value.(type) {
+		case *format.DecimalType:
+			return col, inputErrorf("%s: %s is DECIMAL(%d,%d): store it as a double", name, what, v.Precision, v.Scale)
+		case *format.IntType:
+			col.unsigned = !v.IsSigned
+		}
+	}
+	switch col.kind {
+	case parquet.Double, parquet.Float, parquet.Int32, parquet.Int64:
+		return col, nil
+	case parquet.ByteArray:
+		return col, inputErrorf("%s: %s holds strings (BYTE_ARRAY), not numbers: want DOUBLE, FLOAT, INT32 or INT64; leave it out with the feature selection", name, what)
+	}
+	return col, inputErrorf("%s: %s is of type %s, not a number: want DOUBLE, FLOAT, INT32 or INT64", name, what, col.kind)
+}
+
+// pqReadChunk decodes the column chunk of column col in row group g into
+// float64 values, one per row. Errors name the row within the group.
+func pqReadChunk(name string, rg parquet.RowGroup, g int, col pqColumn) ([]float64, error) {
+	want := rg.NumRows()
+	at := func() string { return fmt.Sprintf("%s: row group %d, column %q", name, g+1, col.name) }
+	pages := rg.ColumnChunks()[col.leaf].Pages()
+	defer pages.Close()
+	vals := make([]float64, 0, min(want, 1<<24))
+	for {
+		page, err := pages.ReadPage()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, inputErrorf("%s: corrupt or truncated page: %v", at(), err)
+		}
+		if page.NumNulls() > 0 {
+			row := int64(len(vals))
+			for i, d := range page.DefinitionLevels() {
+				if int(d) < col.maxDef {
+					row += int64(i)
+					break
+				}
+			}
+			parquet.Release(page)
+			return nil, inputErrorf("%s, row %d: null value (a missing value): fill or drop the missing values, or leave the column out", at(), row+1)
+		}
+		n := page.NumValues()
+		if n < 0 || int64(len(vals))+n > want {
+			parquet.Release(page)
+			return nil, inputErrorf("%s: corrupt Parquet file: the pages hold more than the group's %d rows", at(), want)
+		}
+		vals, err = pqAppend(vals, page, col, int(n))
+		parquet.Release(page)
+		if err != nil {
+			return nil, inputErrorf("%s: corrupt Parquet file: %v", at(), err)
+		}
+	}
+	if int64(len(vals)) != want {
+		return nil, inputErrorf("%s: corrupt or truncated Parquet file: %d values for the group's %d rows", at(), len(vals), want)
+	}
+	return vals, nil
+}
+
+// pqAppend appends the n values of page, a page of column col, to vals.
+func pqAppend(vals []float64, page parquet.Page, col pqColumn, n int) ([]float64, error) {
+	data := page.Data()
+	if dict := page.Dictionary(); dict != nil {
+		idx := data.Int32()
+		if len(idx) != n {
+			return vals, fmt.Errorf("a page of %d values holds %d dictionary indexes", n, len(idx))
+		}
+		dv := dict.Page().Data()
+		m := dict.Len()
+		for _, i := range idx {
+			if i < 0 || int(i) >= m {
+				return vals, fmt.Errorf("dictionary index %d out of range (%d entries)", i, m)
+			}
+		}
+		switch col.kind {
+		case parquet.Double:
+			d := dv.Double()
+			for _, i := range idx {
+				vals = append(vals, d[i])
+			}
+		case parquet.Float:
+			d := dv.Float()
+			for _, i := range idx {
+				vals = append(vals, float64(d[i]))
+			}
+		case parquet.Int32:
+			d := dv.Int32()
+			for _, i := range idx {
+				vals = append(vals, pqInt32(d[i], col.unsigned))
+			}
+		case parquet.Int64:
+			d := dv.Int64()
+			for _, i := range idx {
+				vals = append(vals, pqInt64(d[i], col.unsigned))
+			}
+		}
+		return vals, nil
+	}
+	var got int
+	switch col.kind {
+	case parquet.Double:
+		d := data.Double()
+		got = len(d)
+		if got == n {
+			vals = append(vals, d...)
+		}
+	case parquet.Float:
+		d := data.Float()
+		got = len(d)
+		if got == n {
+			for _, v := range d {
+				vals = append(vals, float64(v))
+			}
+		}
+	case parquet.Int32:
+		d := data.Int32()
+		got = len(d)
+		if got == n {
+			for _, v := range d {
+				vals = append(vals, pqInt32(v, col.unsigned))
+			}
+		}
+	case parquet.Int64:
+		d := data.Int64()
+		got = len(d)
+		if got == n {
+			for _, v := range d {
+				vals = append(vals, pqInt64(v, col.unsigned))
+			}
+		}
+	}
+	if got != n {
+		return vals, fmt.Errorf("a page of %d values holds %d", n, got)
+	}
+	return vals, nil
+}
+
+func pqInt32(v int32, unsigned bool) float64 {
+	if unsigned {
+		return float64(uint32(v))
+	}
+	return float64(v)
+}
+
+func pqInt64(v int64, unsigned bool) float64 {
+	if unsigned {
+		return float64(uint64(v))
+	}
+	return float64(v)
+}
+
+// pqStore appends the n rows of row group g, decoded column by column in
+// cols, to t's storage (base rows are there already), rejecting NaN,
+// infinite values and, for a float32 table, values that overflow float32.
+func pqStore(t *Table, cols [][]float64, base, n, g int, meta []pqColumn) error {
+	k := t.Cols
+	bad := func(c, i int, v float64, what string, fix Fix) error {
+		return &InputError{Msg: fmt.Sprintf("%s: row group %d, row %d (row %d of the file), column %q (%d): %s",
+			t.Source, g+1, i+1, base+i+1, meta[c].name, meta[c].index+1, what), Fix: fix}
+	}
+	finite := func(c, i int, v float64) error {
+		if math.IsNaN(v) {
+			return bad(c, i, v, "NaN is not allowed", NoFix)
+		}
+		return bad(c, i, v, fmt.Sprintf("an infinite value (%v) is not allowed", v), NoFix)
+	}
+	if t.F32 != nil {
+		t.F32 = slices.Grow(t.F32, n*k)[:(base+n)*k]
+		dst := t.F32[base*k:]
+		for c, col := range cols {
+			for i, v := range col {
+				f := float32(v)
+				if math.Float32bits(f)&0x7f800000 == 0x7f800000 {
+					if math.IsInf(v, 0) || math.IsNaN(v) {
+						return finite(c, i, v)
+					}
+					return bad(c, i, v, fmt.Sprintf("%g overflows float32 (largest magnitude %g)", v, math.MaxFloat32), FixFloat64)
+				}
+				dst[i*k+c] = f
+			}
+		}
+		return nil
+	}
+	t.F64 = slices.Grow(t.F64, n*k)[:(base+n)*k]
+	dst := t.F64[base*k:]
+	for c, col := range cols {
+		for i, v := range col {
+			if math.Float64bits(v)&0x7ff0000000000000 == 0x7ff0000000000000 {
+				return finite(c, i, v)
+			}
+			dst[i*k+c] = v
+		}
+	}
+	return nil
+}
