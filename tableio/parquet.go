@@ -58,8 +58,16 @@ func parquetRead(r io.ReaderAt, size int64, name string, opt ReadOptions) (t *Ta
 	schema := pf.Schema()
 	fields := schema.Fields()
 	names := make([]string, len(fields))
+	seen := make(map[string]int, len(fields))
 	for j, f := range fields {
 		names[j] = f.Name()
+		if names[j] == "" {
+			return nil, inputErrorf("%s: column %d has no name", name, j+1)
+		}
+		if k, dup := seen[names[j]]; dup {
+			return nil, inputErrorf("%s: duplicate column name %q (columns %d and %d)", name, names[j], k+1, j+1)
+		}
+		seen[names[j]] = j
 	}
 	if len(names) < 2 && !opt.NoTarget {
 		return nil, inputErrorf("%s: %d column(s): need at least one feature and a target column", name, len(names))

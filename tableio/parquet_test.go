@@ -298,3 +298,48 @@ func TestNPYAndCSVFeatures(t *testing.T) {
 		}
 	}
 }
+
+// pqSeeds are small Parquet files covering the reader's paths: doubles in
+// several row groups, float32, every column type with a dictionary-encoded
+// column, and a null.
+func pqSeeds(t testing.TB) map[string][]byte {
+	seeds := map[string][]byte{}
+	var buf bytes.Buffer
+	if err := WriteParquet(&buf, pqTable(12, 3), 5); err != nil {
+		t.Fatal(err)
+	}
+	seeds["f64.parquet"] = bytes.Clone(buf.Bytes())
+	buf.Reset()
+	if err := WriteParquet(&buf, pqTable(6, 2).Clone(F32), 0); err != nil {
+		t.Fatal(err)
+	}
+	seeds["f32.parquet"] = bytes.Clone(buf.Bytes())
+	for name, nullRow := range map[string]int{"mixed.parquet": -1, "null.parquet": 4} {
+		buf.Reset()
+		w := parquet.NewGenericWriter[pqMixed](&buf, parquet.MaxRowsPerRowGroup(4))
+		if _, err := w.Write(pqMixedRows(9, nullRow)); err != nil {
+			t.Fatal(err)
+		}
+		if err := w.Close(); err != nil {
+			t.Fatal(err)
+		}
+		seeds[name] = bytes.Clone(buf.Bytes())
+	}
+	return seeds
+}
+
+// TestParquetSeedFiles checks that testdata/parquet holds the files
+// pqSeeds writes (LSGD_WRITE_SEEDS=1 rewrites them).
+func TestParquetSeedFiles(t *testing.T) {
+	for name, b := range pqSeeds(t) {
+		path := filepath.Join("testdata", "parquet", name)
+		if os.Getenv("LSGD_WRITE_SEEDS") == "1" {
+			if err := os.WriteFile(path, b, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := os.Stat(path); err != nil {
+			t.Errorf("seed %s: %v (run with LSGD_WRITE_SEEDS=1)", path, err)
+		}
+	}
+}
