@@ -34,7 +34,14 @@ type ReadOptions struct {
 // LoadTable reads a table from a .csv (see ReadCSV), .npy (see ReadNPY)
 // or .parquet (see ReadParquet) file, choosing the format by the file
 // name's extension.
+//
+// A directory or a glob pattern ("data/*.parquet") names shards: files of
+// one format with the same columns, read in name order into one table
+// (see ShardFiles).
 func LoadTable(path string, opt ReadOptions) (*Table, error) {
+	if IsShards(path) {
+		return loadShards(path, opt)
+	}
 	switch ext := strings.ToLower(filepath.Ext(path)); ext {
 	case ".csv":
 		f, size, err := ioOpenFile(path)
