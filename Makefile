@@ -34,6 +34,7 @@ bench: build
 fuzz:
 	go test -run '^$$' -fuzz FuzzReadCSV -fuzztime 2m ./tableio
 	go test -run '^$$' -fuzz FuzzReadNPY -fuzztime 2m ./tableio
+	go test -run '^$$' -fuzz FuzzReadParquet -fuzztime 2m ./tableio
 
 gpu-bundle:
 	bash .ci/gpu-bundle.sh

@@ -26,8 +26,8 @@ func (a *app) predictCommand() *cobra.Command {
 		Long: `predict computes intercept + x·coef for every row of a data file with a model
 written by "lsgd train --model-out" (or "lsgd solve --model-out").
 
-CSV columns are matched to the model's features by name (any order; other
-columns, the target among them, are ignored); an .npy file's columns are
+CSV and Parquet columns are matched to the model's features by name (any
+order; other columns, the target among them, are ignored); an .npy file's columns are
 taken by position: the model's features in order, optionally followed by
 one more column (the target), which is ignored.
 
@@ -41,7 +41,7 @@ atomically.`,
 	fl := cmd.Flags()
 	fl.SortFlags = false
 	fl.StringVar(&f.model, "model", "", "model JSON `FILE` from lsgd train --model-out (required)")
-	fl.StringVar(&f.data, "data", "", "`FILE` to read: .csv (a header row of names) or .npy (required)")
+	fl.StringVar(&f.data, "data", "", "`FILE` to read: .csv (a header row of names), .npy or .parquet, or a directory or glob ('dir/*.parquet') of shards with the same columns (required)")
 	fl.StringVar(&f.out, "out", "", "write the predictions to `FILE`.csv instead of stdout")
 	return cmd
 }
@@ -96,7 +96,7 @@ func predictTable(path string, m *lsgd.Model) (*lsgd.Table, []int, error) {
 		return nil, nil, err
 	}
 	cols := make([]int, len(m.Features))
-	if strings.EqualFold(filepath.Ext(path), ".npy") {
+	if files, err := tableio.ShardFiles(path); err == nil && strings.EqualFold(filepath.Ext(files[0]), ".npy") {
 		// By position: the features, then optionally the target.
 		if t.Cols != len(m.Features) && t.Cols != len(m.Features)+1 {
 			return nil, nil, &inputError{fmt.Errorf("%s: %d columns, but the model has %d features (an .npy file gives the features by position, optionally followed by the target)",

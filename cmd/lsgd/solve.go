@@ -15,6 +15,7 @@ import (
 
 type solveFlags struct {
 	data, target string
+	features     []string
 	noIntercept  bool
 	l2           float64
 	json         bool
@@ -39,8 +40,9 @@ is 0 and converged true).`,
 	}
 	fl := cmd.Flags()
 	fl.SortFlags = false
-	fl.StringVar(&f.data, "data", "", "`FILE` to read: .csv (a header row of names) or .npy (required)")
-	fl.StringVar(&f.target, "target", "", "target column: its `NAME` (CSV) or 1-based index; default: the last column")
+	fl.StringVar(&f.data, "data", "", "`FILE` to read: .csv (a header row of names), .npy or .parquet, or a directory or glob ('dir/*.parquet') of shards with the same columns (required)")
+	fl.StringVar(&f.target, "target", "", "target column: its `NAME` (CSV, Parquet) or 1-based index; default: the last column")
+	fl.StringSliceVar(&f.features, "features", nil, "feature columns, comma-separated: `NAMES` or 1-based indices, in the order the coefficients take; default: every column but the target")
 	fl.BoolVar(&f.noIntercept, "no-intercept", false, "fit y = x·θ without an intercept")
 	fl.Float64Var(&f.l2, "l2", 0, "ridge penalty λ in MSE + λ‖θ‖² (intercept not penalized)")
 	fl.BoolVar(&f.json, "json", false, "print the result as one JSON object on stdout")
@@ -76,7 +78,7 @@ func (a *app) solve(cmd *cobra.Command, f *solveFlags) error {
 	}
 	ctx := cmd.Context()
 	loadStart := time.Now()
-	t, err := loadTable(f.data, f.target, lsgd.F64)
+	t, err := loadTable(f.data, f.target, f.features, lsgd.F64)
 	if err != nil {
 		return err
 	}
