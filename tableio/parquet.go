@@ -6,6 +6,7 @@ import (
 	"math"
 	"runtime"
 	"slices"
+	"sync"
 
 	"github.com/parquet-go/parquet-go"
 	"github.com/parquet-go/parquet-go/format"
@@ -122,48 +123,53 @@ func parquetRead(r io.ReaderAt, size int64, name string, opt ReadOptions) (t *Ta
 	} else {
 		t.F64 = make([]float64, 0, reserve)
 	}
-	workers := 1
-	if len(groups) > 1 {
-		workers = min(runtime.GOMAXPROCS(0), len(groups), 8)
+	// Column chunks decode in parallel, each into its own slice; a row
+	// group's columns are then stored row-major together.
+	workers := min(runtime.GOMAXPROCS(0), 8)
+	if len(groups)*k == 1 {
+		workers = 1
 	}
+	type job struct{ g, c int }
 	type decoded struct {
-		g    int
-		cols [][]float64
+		job
+		vals []float64
 		err  error
 	}
-	produce := func(emit func(int) bool) error {
+	produce := func(emit func(job) bool) error {
 		for g := range groups {
-			if !emit(g) {
-				break
+			for c := range cols {
+				if !emit(job{g, c}) {
+					return nil
+				}
 			}
 		}
 		return nil
 	}
-	work := func(g int) (d decoded) {
+	work := func(j job) (d decoded) {
 		defer func() {
 			if e := recover(); e != nil {
-				d.err = inputErrorf("%s: row group %d: corrupt Parquet file (%v)", name, g+1, e)
+				d.err = inputErrorf("%s: row group %d, column %q: corrupt Parquet file (%v)", name, j.g+1, cols[j.c].name, e)
 			}
 		}()
-		d.g = g
-		d.cols = make([][]float64, k)
-		for c := range cols {
-			d.cols[c], d.err = pqReadChunk(name, groups[g], g, cols[c])
-			if d.err != nil {
-				return d
-			}
-		}
+		d.job = j
+		d.vals, d.err = pqReadChunk(name, groups[j.g], j.g, cols[j.c], size)
 		return d
 	}
 	base := 0 // first row of the next row group
+	group := make([][]float64, k)
 	consume := func(d decoded) error {
 		if d.err != nil {
 			return d.err
 		}
+		group[d.c] = d.vals
+		if d.c < k-1 {
+			return nil
+		}
 		n := int(groups[d.g].NumRows())
-		if err := pqStore(t, d.cols, base, n, d.g, cols); err != nil {
+		if err := pqStore(t, group, base, n, d.g, cols); err != nil {
 			return err
 		}
+		clear(group)
 		base += n
 		return nil
 	}
@@ -211,12 +217,15 @@ func pqCheckColumn(name string, schema *parquet.Schema, field parquet.Field, j i
 
 // pqReadChunk decodes the column chunk of column col in row group g into
 // float64 values, one per row. Errors name the row within the group.
-func pqReadChunk(name string, rg parquet.RowGroup, g int, col pqColumn) ([]float64, error) {
+// The values are reserved up front as far as a file of size bytes can
+// plausibly hold them (plain values take 4 or 8 bytes), so that a corrupt
+// row count does not reserve memory the file cannot fill.
+func pqReadChunk(name string, rg parquet.RowGroup, g int, col pqColumn, size int64) ([]float64, error) {
 	want := rg.NumRows()
 	at := func() string { return fmt.Sprintf("%s: row group %d, column %q", name, g+1, col.name) }
 	pages := rg.ColumnChunks()[col.leaf].Pages()
 	defer pages.Close()
-	vals := make([]float64, 0, min(want, 1<<24))
+	vals := make([]float64, 0, min(want, size/4+1024))
 	for {
 		page, err := pages.ReadPage()
 		if err == io.EOF {
@@ -348,44 +357,111 @@ func pqInt64(v int64, unsigned bool) float64 {
 // pqStore appends the n rows of row group g, decoded column by column in
 // cols, to t's storage (base rows are there already), rejecting NaN,
 // infinite values and, for a float32 table, values that overflow float32.
+// It stores blocks of rows that fit in the cache, all columns at a time.
 func pqStore(t *Table, cols [][]float64, base, n, g int, meta []pqColumn) error {
 	k := t.Cols
-	bad := func(c, i int, v float64, what string, fix Fix) error {
-		return &InputError{Msg: fmt.Sprintf("%s: row group %d, row %d (row %d of the file), column %q (%d): %s",
-			t.Source, g+1, i+1, base+i+1, meta[c].name, meta[c].index+1, what), Fix: fix}
-	}
-	finite := func(c, i int, v float64) error {
-		if math.IsNaN(v) {
-			return bad(c, i, v, "NaN is not allowed", NoFix)
-		}
-		return bad(c, i, v, fmt.Sprintf("an infinite value (%v) is not allowed", v), NoFix)
-	}
 	if t.F32 != nil {
 		t.F32 = slices.Grow(t.F32, n*k)[:(base+n)*k]
-		dst := t.F32[base*k:]
-		for c, col := range cols {
-			for i, v := range col {
-				f := float32(v)
-				if math.Float32bits(f)&0x7f800000 == 0x7f800000 {
-					if math.IsInf(v, 0) || math.IsNaN(v) {
-						return finite(c, i, v)
-					}
-					return bad(c, i, v, fmt.Sprintf("%g overflows float32 (largest magnitude %g)", v, math.MaxFloat32), FixFloat64)
-				}
-				dst[i*k+c] = f
-			}
-		}
-		return nil
+	} else {
+		t.F64 = slices.Grow(t.F64, n*k)[:(base+n)*k]
 	}
-	t.F64 = slices.Grow(t.F64, n*k)[:(base+n)*k]
-	dst := t.F64[base*k:]
-	for c, col := range cols {
-		for i, v := range col {
-			if math.Float64bits(v)&0x7ff0000000000000 == 0x7ff0000000000000 {
-				return finite(c, i, v)
+	// Blocks of rows in parallel; the first bad value in file order wins.
+	parts := min(runtime.GOMAXPROCS(0), max(1, n*k>>18))
+	errs := make([]error, parts)
+	var wg sync.WaitGroup
+	for p := range parts {
+		lo, hi := n*p/parts, n*(p+1)/parts
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var c, i int
+			if t.F32 != nil {
+				c, i = pqTranspose32(t.F32[(base+lo)*k:], cols, lo, hi)
+			} else {
+				c, i = pqTranspose64(t.F64[(base+lo)*k:], cols, lo, hi)
 			}
-			dst[i*k+c] = v
+			if c >= 0 {
+				errs[p] = pqBad(t, cols, base, g, meta, c, i)
+			}
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return err
 		}
 	}
 	return nil
+}
+
+// pqBlock is the number of rows pqTranspose64 and pqTranspose32 store at a
+// time: a block of the table that stays in the cache while every column
+// writes to it.
+const pqBlock = 512
+
+// pqTranspose64 stores rows lo…hi−1 of columns cols row-major in dst (row
+// lo first). It returns the column and row of the first NaN or infinite
+// value, or −1.
+func pqTranspose64(dst []float64, cols [][]float64, lo, hi int) (int, int) {
+	k := len(cols)
+	for b := lo; b < hi; b += pqBlock {
+		e := min(b+pqBlock, hi)
+		for c, col := range cols {
+			d := dst[(b-lo)*k+c:]
+			var acc uint64 // top bit set by an all-ones exponent
+			for i, v := range col[b:e] {
+				d[i*k] = v
+				acc |= math.Float64bits(v)&0x7ff0000000000000 + 0x0010000000000000
+			}
+			if acc>>63 != 0 {
+				for i, v := range col[b:e] {
+					if math.Float64bits(v)&0x7ff0000000000000 == 0x7ff0000000000000 {
+						return c, b + i
+					}
+				}
+			}
+		}
+	}
+	return -1, 0
+}
+
+// pqTranspose32 is pqTranspose64 into float32, where a value that
+// overflows float32 is bad too.
+func pqTranspose32(dst []float32, cols [][]float64, lo, hi int) (int, int) {
+	k := len(cols)
+	for b := lo; b < hi; b += pqBlock {
+		e := min(b+pqBlock, hi)
+		for c, col := range cols {
+			d := dst[(b-lo)*k+c:]
+			var acc uint32
+			for i, v := range col[b:e] {
+				f := float32(v)
+				d[i*k] = f
+				acc |= math.Float32bits(f)&0x7f800000 + 0x00800000
+			}
+			if acc>>31 != 0 {
+				for i, v := range col[b:e] {
+					if math.Float32bits(float32(v))&0x7f800000 == 0x7f800000 {
+						return c, b + i
+					}
+				}
+			}
+		}
+	}
+	return -1, 0
+}
+
+// pqBad is the error for value i of column c of row group g, which is NaN,
+// infinite or overflows float32.
+func pqBad(t *Table, cols [][]float64, base, g int, meta []pqColumn, c, i int) error {
+	v := cols[c][i]
+	what, fix := fmt.Sprintf("%g overflows float32 (largest magnitude %g)", v, math.MaxFloat32), FixFloat64
+	switch {
+	case math.IsNaN(v):
+		what, fix = "NaN is not allowed", NoFix
+	case math.IsInf(v, 0):
+		what, fix = fmt.Sprintf("an infinite value (%v) is not allowed", v), NoFix
+	}
+	return &InputError{Msg: fmt.Sprintf("%s: row group %d, row %d (row %d of the file), column %q (%d): %s",
+		t.Source, g+1, i+1, base+i+1, meta[c].name, meta[c].index+1, what), Fix: fix}
 }

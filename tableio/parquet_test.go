@@ -343,3 +343,25 @@ func TestParquetSeedFiles(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkLoadFormats reads one 2^20×16 float64 table (128 MiB of
+// values) as .npy and as Parquet from the page cache; the throughput is
+// in bytes of values per second.
+func BenchmarkLoadFormats(b *testing.B) {
+	dir := b.TempDir()
+	src := pqTable(1<<20, 16)
+	for _, ext := range []string{".npy", ".parquet"} {
+		path := filepath.Join(dir, "t"+ext)
+		if err := SaveTable(path, src); err != nil {
+			b.Fatal(err)
+		}
+		b.Run(ext[1:], func(b *testing.B) {
+			b.SetBytes(src.Bytes())
+			for b.Loop() {
+				if _, err := LoadTable(path, ReadOptions{}); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
