@@ -132,8 +132,8 @@ func parquetRead(r io.ReaderAt, size int64, name string, opt ReadOptions) (t *Ta
 	type job struct{ g, c int }
 	type decoded struct {
 		job
-		vals []float64
-		err  error
+		ch  pqChunk
+		err error
 	}
 	produce := func(emit func(job) bool) error {
 		for g := range groups {
@@ -152,26 +152,31 @@ func parquetRead(r io.ReaderAt, size int64, name string, opt ReadOptions) (t *Ta
 			}
 		}()
 		d.job = j
-		d.vals, d.err = pqReadChunk(name, groups[j.g], j.g, cols[j.c], size)
+		d.ch, d.err = pqReadChunk(name, groups[j.g], j.g, cols[j.c])
 		return d
 	}
 	base := 0 // first row of the next row group
-	group := make([][]float64, k)
+	group := make([]pqChunk, k)
+	defer func() {
+		for c := range group {
+			group[c].release()
+		}
+	}()
 	consume := func(d decoded) error {
 		if d.err != nil {
 			return d.err
 		}
-		group[d.c] = d.vals
+		group[d.c] = d.ch
 		if d.c < k-1 {
 			return nil
 		}
 		n := int(groups[d.g].NumRows())
-		if err := pqStore(t, group, base, n, d.g, cols); err != nil {
-			return err
+		err := pqStore(t, group, base, n, d.g, cols)
+		for c := range group {
+			group[c].release()
 		}
-		clear(group)
 		base += n
-		return nil
+		return err
 	}
 	if err := ioPipeline(workers, produce, work, consume); err != nil {
 		return nil, err
@@ -215,51 +220,89 @@ func pqCheckColumn(name string, schema *parquet.Schema, field parquet.Field, j i
 	return col, inputErrorf("%s: %s is of type %s, not a number: want DOUBLE, FLOAT, INT32 or INT64", name, what, col.kind)
 }
 
-// pqReadChunk decodes the column chunk of column col in row group g into
-// float64 values, one per row. Errors name the row within the group.
-// The values are reserved up front as far as a file of size bytes can
-// plausibly hold them (plain values take 4 or 8 bytes), so that a corrupt
-// row count does not reserve memory the file cannot fill.
-func pqReadChunk(name string, rg parquet.RowGroup, g int, col pqColumn, size int64) ([]float64, error) {
+// pqChunk is a decoded column chunk: its values in runs, a page each,
+// and the pages whose memory the runs share until they are released.
+type pqChunk struct {
+	runs  [][]float64
+	pages []parquet.Page
+	n     int64 // values in runs
+}
+
+// release hands the chunk's pages back to the library.
+func (ch *pqChunk) release() {
+	for _, p := range ch.pages {
+		parquet.Release(p)
+	}
+	ch.pages, ch.runs = nil, nil
+}
+
+// at returns value i of the chunk.
+func (ch *pqChunk) at(i int) float64 {
+	for _, r := range ch.runs {
+		if i < len(r) {
+			return r[i]
+		}
+		i -= len(r)
+	}
+	return 0
+}
+
+// pqReadChunk decodes the column chunk of column col in row group g, one
+// value per row. A page of plain doubles is kept as it is (no copy); other
+// pages are converted to float64. Errors name the row within the group.
+func pqReadChunk(name string, rg parquet.RowGroup, g int, col pqColumn) (ch pqChunk, err error) {
 	want := rg.NumRows()
 	at := func() string { return fmt.Sprintf("%s: row group %d, column %q", name, g+1, col.name) }
 	pages := rg.ColumnChunks()[col.leaf].Pages()
 	defer pages.Close()
-	vals := make([]float64, 0, min(want, size/4+1024))
+	defer func() {
+		if err != nil {
+			ch.release()
+		}
+	}()
 	for {
 		page, err := pages.ReadPage()
 		if err == io.EOF {
 			break
 		}
 		if err != nil {
-			return nil, inputErrorf("%s: corrupt or truncated page: %v", at(), err)
+			return ch, inputErrorf("%s: corrupt or truncated page: %v", at(), err)
 		}
+		ch.pages = append(ch.pages, page)
 		if page.NumNulls() > 0 {
-			row := int64(len(vals))
+			row := ch.n
 			for i, d := range page.DefinitionLevels() {
 				if int(d) < col.maxDef {
 					row += int64(i)
 					break
 				}
 			}
-			parquet.Release(page)
-			return nil, inputErrorf("%s, row %d: null value (a missing value): fill or drop the missing values, or leave the column out", at(), row+1)
+			return ch, inputErrorf("%s, row %d: null value (a missing value): fill or drop the missing values, or leave the column out", at(), row+1)
 		}
 		n := page.NumValues()
-		if n < 0 || int64(len(vals))+n > want {
-			parquet.Release(page)
-			return nil, inputErrorf("%s: corrupt Parquet file: the pages hold more than the group's %d rows", at(), want)
+		if n < 0 || ch.n+n > want {
+			return ch, inputErrorf("%s: corrupt Parquet file: the pages hold more than the group's %d rows", at(), want)
 		}
-		vals, err = pqAppend(vals, page, col, int(n))
-		parquet.Release(page)
-		if err != nil {
-			return nil, inputErrorf("%s: corrupt Parquet file: %v", at(), err)
+		if n == 0 {
+			continue
 		}
+		var run []float64
+		if col.kind == parquet.Double && page.Dictionary() == nil {
+			data := page.Data()
+			run = data.Double()
+			if int64(len(run)) != n {
+				return ch, inputErrorf("%s: corrupt Parquet file: a page of %d values holds %d", at(), n, len(run))
+			}
+		} else if run, err = pqAppend(make([]float64, 0, n), page, col, int(n)); err != nil {
+			return ch, inputErrorf("%s: corrupt Parquet file: %v", at(), err)
+		}
+		ch.runs = append(ch.runs, run)
+		ch.n += n
 	}
-	if int64(len(vals)) != want {
-		return nil, inputErrorf("%s: corrupt or truncated Parquet file: %d values for the group's %d rows", at(), len(vals), want)
+	if ch.n != want {
+		return ch, inputErrorf("%s: corrupt or truncated Parquet file: %d values for the group's %d rows", at(), ch.n, want)
 	}
-	return vals, nil
+	return ch, nil
 }
 
 // pqAppend appends the n values of page, a page of column col, to vals.
@@ -358,7 +401,7 @@ func pqInt64(v int64, unsigned bool) float64 {
 // cols, to t's storage (base rows are there already), rejecting NaN,
 // infinite values and, for a float32 table, values that overflow float32.
 // It stores blocks of rows that fit in the cache, all columns at a time.
-func pqStore(t *Table, cols [][]float64, base, n, g int, meta []pqColumn) error {
+func pqStore(t *Table, cols []pqChunk, base, n, g int, meta []pqColumn) error {
 	k := t.Cols
 	if t.F32 != nil {
 		t.F32 = slices.Grow(t.F32, n*k)[:(base+n)*k]
@@ -376,12 +419,12 @@ func pqStore(t *Table, cols [][]float64, base, n, g int, meta []pqColumn) error 
 			defer wg.Done()
 			var c, i int
 			if t.F32 != nil {
-				c, i = pqTranspose32(t.F32[(base+lo)*k:], cols, lo, hi)
+				c, i = pqTranspose(t.F32[(base+lo)*k:], cols, lo, hi, pqPut32)
 			} else {
-				c, i = pqTranspose64(t.F64[(base+lo)*k:], cols, lo, hi)
+				c, i = pqTranspose(t.F64[(base+lo)*k:], cols, lo, hi, pqPut64)
 			}
 			if c >= 0 {
-				errs[p] = pqBad(t, cols, base, g, meta, c, i)
+				errs[p] = pqBad(t, cols[c].at(i), base, g, meta[c], i)
 			}
 		}()
 	}
@@ -394,30 +437,44 @@ func pqStore(t *Table, cols [][]float64, base, n, g int, meta []pqColumn) error 
 	return nil
 }
 
-// pqBlock is the number of rows pqTranspose64 and pqTranspose32 store at a
-// time: a block of the table that stays in the cache while every column
-// writes to it.
+// pqBlock is the number of rows pqTranspose stores at a time: a block of
+// the table that stays in the cache while every column writes to it.
 const pqBlock = 512
 
-// pqTranspose64 stores rows lo…hi−1 of columns cols row-major in dst (row
-// lo first). It returns the column and row of the first NaN or infinite
-// value, or −1.
-func pqTranspose64(dst []float64, cols [][]float64, lo, hi int) (int, int) {
+// pqTranspose stores rows lo…hi−1 of the chunks cols row-major in dst (row
+// lo first), a run at a time with put. It returns the column and row of
+// the first value put found bad (NaN, infinite, or overflowing dst's
+// type), or −1.
+func pqTranspose[T float32 | float64](dst []T, cols []pqChunk, lo, hi int, put func(d []T, k int, run []float64) bool) (int, int) {
 	k := len(cols)
+	type cursor struct{ r, o int }
+	cur := make([]cursor, k)
+	for c := range cols {
+		o := lo
+		for cur[c].r < len(cols[c].runs) && o >= len(cols[c].runs[cur[c].r]) {
+			o -= len(cols[c].runs[cur[c].r])
+			cur[c].r++
+		}
+		cur[c].o = o
+	}
 	for b := lo; b < hi; b += pqBlock {
-		e := min(b+pqBlock, hi)
-		for c, col := range cols {
+		m := min(pqBlock, hi-b)
+		for c := range cols {
 			d := dst[(b-lo)*k+c:]
-			var acc uint64 // top bit set by an all-ones exponent
-			for i, v := range col[b:e] {
-				d[i*k] = v
-				acc |= math.Float64bits(v)&0x7ff0000000000000 + 0x0010000000000000
-			}
-			if acc>>63 != 0 {
-				for i, v := range col[b:e] {
-					if math.Float64bits(v)&0x7ff0000000000000 == 0x7ff0000000000000 {
-						return c, b + i
+			cu := &cur[c]
+			for done := 0; done < m; {
+				run := cols[c].runs[cu.r][cu.o:]
+				run = run[:min(len(run), m-done)]
+				if put(d[done*k:], k, run) {
+					for i := range run {
+						if v := cols[c].at(b + done + i); put(d[(done+i)*k:], k, []float64{v}) {
+							return c, b + done + i
+						}
 					}
+				}
+				done += len(run)
+				if cu.o += len(run); cu.o == len(cols[c].runs[cu.r]) {
+					cu.r, cu.o = cu.r+1, 0
 				}
 			}
 		}
@@ -425,36 +482,33 @@ func pqTranspose64(dst []float64, cols [][]float64, lo, hi int) (int, int) {
 	return -1, 0
 }
 
-// pqTranspose32 is pqTranspose64 into float32, where a value that
-// overflows float32 is bad too.
-func pqTranspose32(dst []float32, cols [][]float64, lo, hi int) (int, int) {
-	k := len(cols)
-	for b := lo; b < hi; b += pqBlock {
-		e := min(b+pqBlock, hi)
-		for c, col := range cols {
-			d := dst[(b-lo)*k+c:]
-			var acc uint32
-			for i, v := range col[b:e] {
-				f := float32(v)
-				d[i*k] = f
-				acc |= math.Float32bits(f)&0x7f800000 + 0x00800000
-			}
-			if acc>>31 != 0 {
-				for i, v := range col[b:e] {
-					if math.Float32bits(float32(v))&0x7f800000 == 0x7f800000 {
-						return c, b + i
-					}
-				}
-			}
-		}
+// pqPut64 stores run at d[0], d[k], d[2k], … and reports whether it holds
+// a NaN or an infinite value.
+func pqPut64(d []float64, k int, run []float64) bool {
+	var acc uint64 // top bit set by an all-ones exponent
+	for i, v := range run {
+		d[i*k] = v
+		acc |= math.Float64bits(v)&0x7ff0000000000000 + 0x0010000000000000
 	}
-	return -1, 0
+	return acc>>63 != 0
 }
 
-// pqBad is the error for value i of column c of row group g, which is NaN,
-// infinite or overflows float32.
-func pqBad(t *Table, cols [][]float64, base, g int, meta []pqColumn, c, i int) error {
-	v := cols[c][i]
+// pqPut32 is pqPut64 into float32, where a value that overflows float32
+// is bad too.
+func pqPut32(d []float32, k int, run []float64) bool {
+	var acc uint32
+	for i, v := range run {
+		f := float32(v)
+		d[i*k] = f
+		acc |= math.Float32bits(f)&0x7f800000 + 0x00800000
+	}
+	return acc>>31 != 0
+}
+
+// pqBad is the error for v, value i of column col in row group g (whose
+// first row is row base of the table), which is NaN, infinite or
+// overflows float32.
+func pqBad(t *Table, v float64, base, g int, col pqColumn, i int) error {
 	what, fix := fmt.Sprintf("%g overflows float32 (largest magnitude %g)", v, math.MaxFloat32), FixFloat64
 	switch {
 	case math.IsNaN(v):
@@ -463,5 +517,5 @@ func pqBad(t *Table, cols [][]float64, base, g int, meta []pqColumn, c, i int) e
 		what, fix = fmt.Sprintf("an infinite value (%v) is not allowed", v), NoFix
 	}
 	return &InputError{Msg: fmt.Sprintf("%s: row group %d, row %d (row %d of the file), column %q (%d): %s",
-		t.Source, g+1, i+1, base+i+1, meta[c].name, meta[c].index+1, what), Fix: fix}
+		t.Source, g+1, i+1, base+i+1, col.name, col.index+1, what), Fix: fix}
 }

@@ -365,3 +365,49 @@ func BenchmarkLoadFormats(b *testing.B) {
 		})
 	}
 }
+
+// Columns of several pages in row groups of odd sizes, in parallel
+// blocks: the values come back in place; a value that overflows float32 is
+// named when reading into float32.
+func TestParquetPagesAndBlocks(t *testing.T) {
+	src := pqTable(300001, 3)
+	var buf bytes.Buffer
+	if err := WriteParquet(&buf, src, 150001); err != nil {
+		t.Fatal(err)
+	}
+	pf, err := parquet.OpenFile(bytes.NewReader(buf.Bytes()), int64(buf.Len()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pages := pf.RowGroups()[0].ColumnChunks()[0].Pages()
+	npages := 0
+	for {
+		p, err := pages.ReadPage()
+		if err != nil {
+			break
+		}
+		parquet.Release(p)
+		npages++
+	}
+	pages.Close()
+	if npages < 2 {
+		t.Fatalf("a column chunk has %d page(s); the test wants several", npages)
+	}
+	got, err := parquetRead(bytes.NewReader(buf.Bytes()), int64(buf.Len()), "p.parquet", ReadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pqSameTable(t, "pages", got, src)
+
+	src.F64[200000*3+1] = 1e39
+	buf.Reset()
+	if err := WriteParquet(&buf, src, 150001); err != nil {
+		t.Fatal(err)
+	}
+	_, err = parquetRead(bytes.NewReader(buf.Bytes()), int64(buf.Len()), "p.parquet", ReadOptions{Precision: F32})
+	want := `p.parquet: row group 2, row 50000 (row 200001 of the file), column "x2" (2): 1e+39 overflows float32`
+	var ie *InputError
+	if err == nil || !strings.HasPrefix(err.Error(), want) || !errors.As(err, &ie) || ie.Fix != FixFloat64 {
+		t.Fatalf("got %v; want %s… with FixFloat64", err, want)
+	}
+}
