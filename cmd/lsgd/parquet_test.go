@@ -57,6 +57,9 @@ func TestParquetFeaturesShards(t *testing.T) {
 	if r := cli(t, dir, "predict", "--model", "m.json", "--data", "d.parquet"); r.code != 0 || strings.Count(r.stdout, "\n") != 500 {
 		t.Fatalf("predict: %s", r)
 	}
+	if r := cli(t, dir, "predict", "--model", "m.json", "--data", "parts"); r.code != 0 || strings.Count(r.stdout, "\n") != 1000 {
+		t.Fatalf("predict on shards: %s", r)
+	}
 
 	writeFile(t, dir, "cut.parquet", b[:len(b)/2])
 	os.Mkdir(filepath.Join(dir, "bad"), 0o755)

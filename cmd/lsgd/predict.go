@@ -91,7 +91,12 @@ func (a *app) predict(cmd *cobra.Command, f *predictFlags) error {
 // predictTable reads the data file and returns the table and, for each of
 // the model's features, the column holding it.
 func predictTable(path string, m *lsgd.Model) (*lsgd.Table, []int, error) {
-	t, err := tableio.LoadTable(path, tableio.ReadOptions{NoTarget: true})
+	opt := tableio.ReadOptions{NoTarget: true}
+	if files, err := tableio.ShardFiles(path); err == nil && strings.EqualFold(filepath.Ext(files[0]), ".parquet") {
+		// Read only the model's columns: the file may hold others of any type.
+		opt.Features = m.Features
+	}
+	t, err := tableio.LoadTable(path, opt)
 	if err != nil {
 		return nil, nil, err
 	}
