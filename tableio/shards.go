@@ -50,7 +50,7 @@ func ShardFiles(path string) ([]string, error) {
 			files = append(files, filepath.Join(path, n))
 		}
 		if len(files) == 0 {
-			return nil, inputErrorf("%s: directory holds no .csv, .npy or .parquet files", path)
+			return nil, inputErrorf("%s: is a directory with no .csv, .npy or .parquet files in it", path)
 		}
 	} else {
 		var err error
