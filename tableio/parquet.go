@@ -7,6 +7,7 @@ import (
 	"runtime"
 	"slices"
 	"sync"
+	"unsafe"
 
 	"github.com/parquet-go/parquet-go"
 	"github.com/parquet-go/parquet-go/format"
@@ -437,9 +438,9 @@ func pqStore(t *Table, cols []pqChunk, base, n, g int, meta []pqColumn) error {
 	return nil
 }
 
-// pqBlock is the number of rows pqTranspose stores at a time: a block of
-// the table that stays in the cache while every column writes to it.
-const pqBlock = 512
+// pqBlockBytes is the size of the block of the table pqTranspose stores
+// at a time: it stays in the L1 cache while every column writes to it.
+const pqBlockBytes = 16 << 10
 
 // pqTranspose stores rows lo…hi−1 of the chunks cols row-major in dst (row
 // lo first), a run at a time with put. It returns the column and row of
@@ -447,6 +448,8 @@ const pqBlock = 512
 // type), or −1.
 func pqTranspose[T float32 | float64](dst []T, cols []pqChunk, lo, hi int, put func(d []T, k int, run []float64) bool) (int, int) {
 	k := len(cols)
+	var zero T
+	block := max(8, pqBlockBytes/(k*int(unsafe.Sizeof(zero))))
 	type cursor struct{ r, o int }
 	cur := make([]cursor, k)
 	for c := range cols {
@@ -457,8 +460,8 @@ func pqTranspose[T float32 | float64](dst []T, cols []pqChunk, lo, hi int, put f
 		}
 		cur[c].o = o
 	}
-	for b := lo; b < hi; b += pqBlock {
-		m := min(pqBlock, hi-b)
+	for b := lo; b < hi; b += block {
+		m := min(block, hi-b)
 		for c := range cols {
 			d := dst[(b-lo)*k+c:]
 			cu := &cur[c]
@@ -485,9 +488,15 @@ func pqTranspose[T float32 | float64](dst []T, cols []pqChunk, lo, hi int, put f
 // pqPut64 stores run at d[0], d[k], d[2k], … and reports whether it holds
 // a NaN or an infinite value.
 func pqPut64(d []float64, k int, run []float64) bool {
+	if len(run) == 0 {
+		return false
+	}
+	_ = d[(len(run)-1)*k] // the writes below stay inside d
+	p := unsafe.Pointer(&d[0])
+	step := uintptr(k) * 8
 	var acc uint64 // top bit set by an all-ones exponent
 	for i, v := range run {
-		d[i*k] = v
+		*(*float64)(unsafe.Add(p, uintptr(i)*step)) = v
 		acc |= math.Float64bits(v)&0x7ff0000000000000 + 0x0010000000000000
 	}
 	return acc>>63 != 0
@@ -496,10 +505,16 @@ func pqPut64(d []float64, k int, run []float64) bool {
 // pqPut32 is pqPut64 into float32, where a value that overflows float32
 // is bad too.
 func pqPut32(d []float32, k int, run []float64) bool {
+	if len(run) == 0 {
+		return false
+	}
+	_ = d[(len(run)-1)*k]
+	p := unsafe.Pointer(&d[0])
+	step := uintptr(k) * 4
 	var acc uint32
 	for i, v := range run {
 		f := float32(v)
-		d[i*k] = f
+		*(*float32)(unsafe.Add(p, uintptr(i)*step)) = f
 		acc |= math.Float32bits(f)&0x7f800000 + 0x00800000
 	}
 	return acc>>31 != 0
