@@ -124,8 +124,8 @@ func parquetRead(r io.ReaderAt, size int64, name string, opt ReadOptions) (t *Ta
 	} else {
 		t.F64 = make([]float64, 0, reserve)
 	}
-	// Column chunks decode in parallel, each into its own slice; a row
-	// group's columns are then stored row-major together.
+	// Column chunks decode in parallel (see pqReadChunk); once a row
+	// group's columns are in, they are stored row-major together.
 	workers := min(runtime.GOMAXPROCS(0), 8)
 	if len(groups)*k == 1 {
 		workers = 1
