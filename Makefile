@@ -35,6 +35,7 @@ fuzz:
 	go test -run '^$$' -fuzz FuzzReadCSV -fuzztime 2m ./tableio
 	go test -run '^$$' -fuzz FuzzReadNPY -fuzztime 2m ./tableio
 	go test -run '^$$' -fuzz FuzzCommand -fuzztime 2m ./cmd/lsgd
+	go test -run '^$$' -fuzz FuzzReadParquet -fuzztime 2m ./tableio
 
 gpu-bundle:
 	bash .ci/gpu-bundle.sh

@@ -61,6 +61,10 @@ func csvRead(r io.Reader, name string, opt ReadOptions, size int64) (*Table, err
 	if err != nil {
 		return nil, err
 	}
+	keep, keepTarget, err := ioSelect(name, names, target, opt)
+	if err != nil {
+		return nil, err
+	}
 	// Blank lines inside the data are errors, so row i is on line Line0+i.
 	t := &Table{Source: name, Names: names, Target: target, Cols: len(names), Stride: len(names), Line0: c.line + 1}
 	if opt.Precision == F32 {
@@ -76,7 +80,7 @@ func csvRead(r io.Reader, name string, opt ReadOptions, size int64) (*Table, err
 	if t.Rows == 0 {
 		return nil, inputErrorf("%s: no data rows after the header", name)
 	}
-	return t, nil
+	return ioProject(t, keep, keepTarget), nil
 }
 
 // csvLines reads lines, counting them.

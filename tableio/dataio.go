@@ -26,11 +26,24 @@ type ReadOptions struct {
 	// NoTarget reads a table without a target column, to predict on:
 	// every column is a feature, Target is −1 and Target is ignored.
 	NoTarget bool
+	// Features selects the feature columns, each a column name or a
+	// 1-based column index (as Target), in the order the table holds them;
+	// the target follows them. Empty: every column but the target, in file
+	// order. A file's other columns are not kept (Parquet: not read).
+	Features []string
 }
 
-// LoadTable reads a table from a .csv (see ReadCSV) or .npy (see ReadNPY)
-// file, choosing the format by the file name's extension.
+// LoadTable reads a table from a .csv (see ReadCSV), .npy (see ReadNPY)
+// or .parquet (see ReadParquet) file, choosing the format by the file
+// name's extension.
+//
+// A directory or a glob pattern ("data/*.parquet") names shards: files of
+// one format with the same columns, read in name order into one table
+// (see ShardFiles).
 func LoadTable(path string, opt ReadOptions) (*Table, error) {
+	if IsShards(path) {
+		return loadShards(path, opt)
+	}
 	switch ext := strings.ToLower(filepath.Ext(path)); ext {
 	case ".csv":
 		f, size, err := ioOpenFile(path)
@@ -41,15 +54,17 @@ func LoadTable(path string, opt ReadOptions) (*Table, error) {
 		return csvRead(f, path, opt, size)
 	case ".npy":
 		return ReadNPY(path, opt)
+	case ".parquet":
+		return ReadParquet(path, opt)
 	case "":
-		return nil, inputErrorf("%s: file name has no extension: want a .csv or .npy file", path)
+		return nil, inputErrorf("%s: file name has no extension: want a .csv, .npy or .parquet file", path)
 	default:
-		return nil, inputErrorf("%s: unsupported file type %q: want a .csv or .npy file", path, ext)
+		return nil, inputErrorf("%s: unsupported file type %q: want a .csv, .npy or .parquet file", path, ext)
 	}
 }
 
-// SaveTable writes t to path atomically (see WriteFileAtomic) as CSV or
-// .npy, choosing the format by the file name's extension.
+// SaveTable writes t to path atomically (see WriteFileAtomic) as CSV,
+// .npy or Parquet, choosing the format by the file name's extension.
 func SaveTable(path string, t *Table) error {
 	var write func(io.Writer) error
 	switch ext := strings.ToLower(filepath.Ext(path)); ext {
@@ -57,8 +72,10 @@ func SaveTable(path string, t *Table) error {
 		write = func(w io.Writer) error { return WriteCSV(w, t) }
 	case ".npy":
 		write = func(w io.Writer) error { return WriteNPY(w, t) }
+	case ".parquet":
+		write = func(w io.Writer) error { return WriteParquet(w, t, 0) }
 	default:
-		return inputErrorf("%s: unsupported file type %q: want a .csv or .npy file", path, ext)
+		return inputErrorf("%s: unsupported file type %q: want a .csv, .npy or .parquet file", path, ext)
 	}
 	return WriteFileAtomic(path, write)
 }

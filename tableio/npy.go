@@ -122,6 +122,13 @@ func npyRead(r io.Reader, size int64, name string, opt ReadOptions) (*Table, err
 	if err != nil {
 		return nil, err
 	}
+	keep, keepTarget, err := ioSelect(name, DefaultNames(int(cols), target), target, opt)
+	if err != nil {
+		return nil, err
+	}
+	if !ioAll(keep, int(cols)) {
+		return npyReadColumns(r, name, esz, int(rows), DefaultNames(int(cols), target), keep, keepTarget, opt.Precision)
+	}
 	t := &Table{Source: name, Names: DefaultNames(int(cols), target), Target: target,
 		Rows: int(rows), Cols: int(cols), Stride: int(cols)}
 	if opt.Precision == F32 {

@@ -535,7 +535,7 @@ func TestBadUsage(t *testing.T) {
 		{[]string{"train"}, "--data"},
 		{[]string{"train", "ok.csv"}, "--data"},
 		{[]string{"gen", "--rows", "0", "--features", "2", "--out", "g.csv"}, "--rows"},
-		{[]string{"gen", "--rows", "10", "--features", "2", "--out", "g.txt"}, ".csv or .npy"},
+		{[]string{"gen", "--rows", "10", "--features", "2", "--out", "g.txt"}, ".csv, .npy or .parquet"},
 		{[]string{"gen", "--rows", "10", "--features", "2", "--cond", "0.5", "--out", "g.csv"}, "--cond"},
 		{[]string{"gen", "--rows", "ten", "--features", "2", "--out", "g.csv"}, "--rows"},
 		{[]string{"gen", "--rows", "10", "--features", "2"}, "--out"},

@@ -22,6 +22,7 @@ type cvFlags struct {
 	l1Ratio        float64
 	folds          int
 	foldColumn     string
+	features       []string
 	lambdas        string
 	nLambdas       int
 	lambdaMinRatio float64
@@ -85,7 +86,8 @@ here.`,
 	}
 	fl := cmd.Flags()
 	fl.SortFlags = false
-	fl.StringVar(&f.data, "data", "", "`FILE` to read: .csv (a header row of names) or .npy (required)")
+	fl.StringVar(&f.data, "data", "", "`FILE` to read: .csv (a header row of names), .npy or .parquet, or a directory or glob ('dir/*.parquet') of shards with the same columns (required)")
+	fl.StringSliceVar(&f.features, "features", nil, "feature columns, comma-separated: `NAMES` or 1-based indices; default: every column but the target (and the fold column); with --features, --fold-column is read too and must be a name")
 	fl.StringVar(&f.target, "target", "", "target column: its `NAME` (CSV) or 1-based index; default: the last column")
 	fl.Float64Var(&f.l1Ratio, "l1-ratio", 1, "r in MSE + λ·r‖θ‖₁ + λ·(1−r)‖θ‖²: 1 lasso, 0 ridge, between: elastic net")
 	fl.IntVar(&f.folds, "folds", 5, "number of folds k, drawn at random from --seed")
@@ -156,7 +158,14 @@ func (a *app) cv(cmd *cobra.Command, f *cvFlags) error {
 	defer func() { b.Close() }()
 
 	loadStart := time.Now()
-	t, err := loadTable(f.data, f.target, inputPrecision(f.data))
+	features := f.features
+	if len(features) > 0 && f.foldColumn != "" {
+		if _, err := strconv.Atoi(f.foldColumn); err == nil {
+			return usageErrorf(cmd, "--fold-column %s: with --features, name the fold column (indices refer to the columns kept)", f.foldColumn)
+		}
+		features = append(append([]string(nil), features...), f.foldColumn)
+	}
+	t, err := loadTableCtx(ctx, f.data, f.target, features, inputPrecision(f.data))
 	if err != nil {
 		return err
 	}

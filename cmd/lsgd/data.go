@@ -14,10 +14,12 @@ import (
 	"github.com/lsgd/lsgd/tableio"
 )
 
-// loadTable reads a CSV or .npy data file with the target column named by
-// target ("" for the last column), stored in precision p.
-func loadTable(path, target string, p lsgd.Precision) (*lsgd.Table, error) {
-	return tableio.LoadTable(path, tableio.ReadOptions{Target: target, Precision: p})
+// loadTable reads a CSV, .npy or Parquet data file, or a directory or glob
+// of shards, with the target column named by target ("" for the last
+// column) and the feature columns named by features (nil: all the others),
+// stored in precision p.
+func loadTable(path, target string, features []string, p lsgd.Precision) (*lsgd.Table, error) {
+	return tableio.LoadTable(path, tableio.ReadOptions{Target: target, Features: features, Precision: p})
 }
 
 // inputPrecision is the precision train reads a data file in: a float32
@@ -27,23 +29,25 @@ func loadTable(path, target string, p lsgd.Precision) (*lsgd.Table, error) {
 // GPU subtracts each column's mean before rounding, which keeps a year
 // column's digits).
 func inputPrecision(path string) lsgd.Precision {
-	if strings.EqualFold(filepath.Ext(path), ".npy") && isRegular(path) { // a FIFO is opened once, by the reader
-		if p, err := tableio.NPYPrecision(path); err == nil {
+	if files, err := tableio.ShardFiles(path); err == nil && strings.EqualFold(filepath.Ext(files[0]), ".npy") && isRegular(files[0]) { // a FIFO is opened once, by the reader
+		if p, err := tableio.NPYPrecision(files[0]); err == nil {
 			return p
 		}
 	}
 	return lsgd.F64
 }
 
-// dataFormat returns "csv" or "npy" from a file name's extension.
+// dataFormat returns "csv", "npy" or "parquet" from a file name's extension.
 func dataFormat(cmd *cobra.Command, flag, path string) (string, error) {
 	switch strings.ToLower(filepath.Ext(path)) {
 	case ".csv":
 		return "csv", nil
 	case ".npy":
 		return "npy", nil
+	case ".parquet":
+		return "parquet", nil
 	}
-	return "", usageErrorf(cmd, "--%s %s: want a .csv or .npy file name", flag, path)
+	return "", usageErrorf(cmd, "--%s %s: want a .csv, .npy or .parquet file name", flag, path)
 }
 
 // checkOutputPath fails early, before a long computation, when an output

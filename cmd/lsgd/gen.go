@@ -27,7 +27,7 @@ func (a *app) genCommand() *cobra.Command {
 		Use:   "gen --rows N --features D --out FILE [flags]",
 		Short: "Generate a synthetic least-squares problem",
 		Long: `gen writes a table y = b + x·β + ε with correlated features of different
-scales and offsets (so standardization matters) to a CSV or .npy file, and
+scales and offsets (so standardization matters) to a CSV, .npy or Parquet file, and
 the true coefficients beside it as JSON: FILE with its extension replaced by
 .truth.json (data.csv → data.truth.json).
 
@@ -46,8 +46,8 @@ atomically: they appear complete or not at all.`,
 	fl.Float64Var(&f.cond, "cond", 1, "condition number of the standardized feature matrix (≥ 1; 1: independent features)")
 	fl.Float64Var(&f.intercept, "intercept", 0, "the true intercept b")
 	fl.Uint64Var(&f.seed, "seed", 1, "random seed (the output does not depend on the number of threads)")
-	fl.StringVar(&f.precision, "precision", "f64", "`f64|f32`: with f32 the values are rounded to float32 (.npy stores float32)")
-	fl.StringVar(&f.out, "out", "", "output `FILE`, .csv or .npy (required)")
+	fl.StringVar(&f.precision, "precision", "f64", "`f64|f32`: with f32 the values are rounded to float32 (.npy and .parquet store float32)")
+	fl.StringVar(&f.out, "out", "", "output `FILE`, .csv, .npy or .parquet (required)")
 	return cmd
 }
 
@@ -98,8 +98,11 @@ func (a *app) gen(cmd *cobra.Command, f *genFlags) error {
 	// Both files are written in full before either replaces anything: a
 	// failure leaves the old data and truth as they were.
 	commitData, err := prepareAtomic(ctx, f.out, func(w io.Writer) error {
-		if format == "npy" {
+		switch format {
+		case "npy":
 			return tableio.WriteNPY(w, t)
+		case "parquet":
+			return tableio.WriteParquet(w, t, 0)
 		}
 		return tableio.WriteCSV(w, t)
 	})

@@ -48,7 +48,7 @@ Exit status 1 when any check fails.`,
 	fl.Float64Var(&f.cond, "cond", 10, "condition number of the synthetic problem's standardized features")
 	fl.Float64Var(&f.noise, "noise", 0.1, "noise of the synthetic problem")
 	fl.Uint64Var(&f.seed, "seed", 1, "seed of the synthetic problem")
-	fl.StringVar(&f.data, "data", "", "compare on the data in `FILE` (.csv or .npy) instead of a synthetic problem")
+	fl.StringVar(&f.data, "data", "", "compare on the data in `FILE` (.csv, .npy or .parquet, or a directory or glob of shards) instead of a synthetic problem")
 	fl.StringVar(&f.target, "target", "", "with --data: "+targetHelp)
 	fl.IntVar(&f.threads, "threads", 0, "CPU threads; 0: all cores")
 	fl.BoolVar(&f.json, "json", false, "print the report as one JSON object on stdout")
@@ -90,7 +90,7 @@ func (a *app) compare(cmd *cobra.Command, f *compareFlags) error {
 		cfg.Log = a.stderr
 	}
 	if f.data != "" {
-		t, err := loadTableCtx(cmd.Context(), f.data, f.target, lsgd.F64)
+		t, err := loadTableCtx(cmd.Context(), f.data, f.target, nil, lsgd.F64)
 		if err != nil {
 			return err
 		}

@@ -30,7 +30,7 @@ binomial model (train --family binomial) that is the log-odds, and predict
 gives the probability P(y = 1) = 1/(1 + e^−(intercept + x·coef)), or with
 --classes the class, 1 when the probability is at least ½.
 
-CSV columns are matched to the model's features by name (any order; other
+CSV and Parquet columns are matched to the model's features by name (any order; other
 columns, the target among them, are ignored); an .npy file's columns are
 taken by position: the model's features in order, or every column of the
 training data, the target (at the position it had in training) skipped.
@@ -46,7 +46,7 @@ atomically.`,
 	fl := cmd.Flags()
 	fl.SortFlags = false
 	fl.StringVar(&f.model, "model", "", "model JSON `FILE` from lsgd train --model-out (required)")
-	fl.StringVar(&f.data, "data", "", "`FILE` to read: .csv (a header row of names) or .npy (required)")
+	fl.StringVar(&f.data, "data", "", "`FILE` to read: .csv (a header row of names), .npy or .parquet, or a directory or glob ('dir/*.parquet') of shards with the same columns (required)")
 	fl.StringVar(&f.out, "out", "", "write the predictions to `FILE`.csv instead of stdout")
 	fl.BoolVar(&f.classes, "classes", false, "binomial models: print the class (1 when P(y = 1) ≥ ½, else 0) instead of the probability")
 	return cmd
@@ -105,12 +105,17 @@ func (a *app) predict(cmd *cobra.Command, f *predictFlags) error {
 // predictTable reads the data file and returns the table and, for each of
 // the model's features, the column holding it.
 func predictTable(path string, m *lsgd.Model) (*lsgd.Table, []int, error) {
-	t, err := tableio.LoadTable(path, tableio.ReadOptions{NoTarget: true})
+	opt := tableio.ReadOptions{NoTarget: true}
+	if files, err := tableio.ShardFiles(path); err == nil && strings.EqualFold(filepath.Ext(files[0]), ".parquet") {
+		// Read only the model's columns: the file may hold others of any type.
+		opt.Features = m.Features
+	}
+	t, err := tableio.LoadTable(path, opt)
 	if err != nil {
 		return nil, nil, err
 	}
 	cols := make([]int, len(m.Features))
-	if strings.EqualFold(filepath.Ext(path), ".npy") {
+	if files, err := tableio.ShardFiles(path); err == nil && strings.EqualFold(filepath.Ext(files[0]), ".npy") {
 		// By position: the features, or every training column.
 		cols, err := npyColumns(path, t, m)
 		if err != nil {

@@ -16,6 +16,7 @@ import (
 
 type solveFlags struct {
 	data, target string
+	features     []string
 	noIntercept  bool
 	l2           float64
 	method       *choice
@@ -59,8 +60,9 @@ not exist (no residual degrees of freedom) is null.`,
 	}
 	fl := cmd.Flags()
 	fl.SortFlags = false
-	fl.StringVar(&f.data, "data", "", "`FILE` to read: .csv (a header row of names) or .npy (required)")
+	fl.StringVar(&f.data, "data", "", "`FILE` to read: .csv (a header row of names), .npy or .parquet, or a directory or glob ('dir/*.parquet') of shards with the same columns (required)")
 	fl.StringVar(&f.target, "target", "", targetHelp)
+	fl.StringSliceVar(&f.features, "features", nil, "feature columns, comma-separated: `NAMES` or 1-based indices, in the order the coefficients take; default: every column but the target")
 	fl.BoolVar(&f.noIntercept, "no-intercept", false, "fit y = x·θ without an intercept")
 	fl.Float64Var(&f.l2, "l2", 0, "ridge penalty λ in MSE + λ‖θ‖² (intercept not penalized)")
 	fl.Var(f.method, "method", "auto: gram when large and well conditioned, else qr; qr: Householder TSQR; gram: Gram matrix and Cholesky")
@@ -97,7 +99,7 @@ func (a *app) solve(cmd *cobra.Command, f *solveFlags) error {
 	}
 	ctx := cmd.Context()
 	loadStart := time.Now()
-	t, err := loadTableCtx(ctx, f.data, f.target, lsgd.F64)
+	t, err := loadTableCtx(ctx, f.data, f.target, f.features, lsgd.F64)
 	if err != nil {
 		return err
 	}

@@ -19,6 +19,7 @@ import (
 
 type trainFlags struct {
 	data, target  string
+	features      []string
 	noIntercept   bool
 	noStandardize bool
 	backend       *choice
@@ -41,7 +42,8 @@ func (a *app) trainCommand() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "train --data FILE [flags]",
 		Short: "Fit a linear least-squares model by gradient descent",
-		Long: `train fits y ≈ b + x·θ to a CSV or .npy file by gradient descent and reports
+		Long: `train fits y ≈ b + x·θ to a CSV, .npy or Parquet file (or a directory or glob
+of shards) by gradient descent and reports
 the coefficients with the evidence of convergence: the certified error
 bound (relative distance to the exact solution: the optimization's gap bound
 plus what the precision allows, with a ± bound per coefficient), the
@@ -83,14 +85,16 @@ exits with status 130, writing no model file.`,
 		Example: `  lsgd train --data data.csv
   lsgd train --data data.npy --backend gpu --json
   lsgd train --data houses.csv --target price --optimizer adam --lr 0.01 --epochs 500
+  lsgd train --data 'shards/*.parquet' --target price --features sqft,rooms,age
   lsgd train --data data.csv --model-out model.json --plot loss.png
   lsgd train --data data.csv --l1 0.01 --l2 0.001`,
 		RunE: func(cmd *cobra.Command, args []string) error { return a.train(cmd, f) },
 	}
 	fl := cmd.Flags()
 	fl.SortFlags = false
-	fl.StringVar(&f.data, "data", "", "`FILE` to read: .csv (a header row of names) or .npy (required)")
+	fl.StringVar(&f.data, "data", "", "`FILE` to read: .csv (a header row of names), .npy or .parquet, or a directory or glob ('dir/*.parquet') of shards with the same columns (required)")
 	fl.StringVar(&f.target, "target", "", targetHelp)
+	fl.StringSliceVar(&f.features, "features", nil, "feature columns, comma-separated: `NAMES` or 1-based indices, in the order the coefficients take; default: every column but the target")
 	fl.BoolVar(&f.noIntercept, "no-intercept", false, "fit y = x·θ without an intercept")
 	fl.BoolVar(&f.noStandardize, "no-standardize", false, "fit on the raw columns instead of standardized ones (slower on badly scaled data)")
 	fl.Var(f.backend, "backend", "where to compute: auto (a hardware GPU if there is one, else the CPU), cpu or gpu")
@@ -172,7 +176,7 @@ func (a *app) train(cmd *cobra.Command, f *trainFlags) error {
 	defer func() { b.Close() }() // b may become the CPU after a GPU failure
 
 	loadStart := time.Now()
-	t, err := loadTableCtx(ctx, f.data, f.target, inputPrecision(f.data))
+	t, err := loadTableCtx(ctx, f.data, f.target, f.features, inputPrecision(f.data))
 	if err != nil {
 		return err
 	}
