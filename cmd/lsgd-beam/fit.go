@@ -33,7 +33,8 @@ type Output struct {
 	Seconds     float64 `json:"seconds"`
 	Data        string  `json:"data"`
 	Rows        int     `json:"rows"`
-	LoadSeconds float64 `json:"load_seconds"`
+	LoadSeconds float64 `json:"load_seconds"` // 0: the pipelines read the data, inside seconds
+	Target      string  `json:"target"`
 	Shards      int     `json:"shards"`
 	Pipelines   int     `json:"pipelines"`
 }
@@ -86,7 +87,7 @@ func Fit(ctx context.Context, run Runner, glob string, opt Options) (*Output, er
 		sys.correct(g)
 	}
 	return &Output{Solution: sys.solution(sse), Converged: true, Reason: "exact", Backend: "beam", Precision: "f64",
-		Seconds: time.Since(start).Seconds(), Data: glob, Rows: int(st.N), Shards: len(shards), Pipelines: 1 + refine}, nil
+		Seconds: time.Since(start).Seconds(), Data: glob, Rows: int(st.N), Target: st.Names[len(st.Names)-1], Shards: len(shards), Pipelines: 1 + refine}, nil
 }
 
 // passError turns an error carried through a pipeline back into an error

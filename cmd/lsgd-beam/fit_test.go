@@ -25,7 +25,7 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-var prism = beamRunner("prism")
+var onPrism = beamRunner("prism")
 
 // rowsOf returns rows [lo, hi) of t as a table of their own.
 func rowsOf(t *tableio.Table, lo, hi int) *tableio.Table {
@@ -157,7 +157,7 @@ func TestPrismAgreesWithSolve(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			opt := c.opt
 			opt.Refine, opt.SplitRows = 2, 700
-			out, err := Fit(context.Background(), prism, filepath.Join(dir, c.glob), opt)
+			out, err := Fit(context.Background(), onPrism, filepath.Join(dir, c.glob), opt)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -192,7 +192,7 @@ func TestPrismErrors(t *testing.T) {
 	fit := func(glob string, opt Options) error {
 		t.Helper()
 		opt.Refine = 1
-		_, err := Fit(context.Background(), prism, glob, opt)
+		_, err := Fit(context.Background(), onPrism, glob, opt)
 		if err == nil {
 			t.Fatalf("%s: no error", glob)
 		}

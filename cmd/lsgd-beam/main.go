@@ -13,6 +13,7 @@ import (
 	stdlog "log"
 	"log/slog"
 	"os"
+	goruntime "runtime"
 	"strings"
 
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
@@ -144,6 +145,17 @@ func solve(cmd *cobra.Command, f *solveFlags, args []string, stdout, stderr io.W
 			return err
 		}
 	}
+	// Remote workers run this same binary (beam.Init in main turns it into
+	// the SDK harness). Beam's default is to cross-compile the program's
+	// source for linux/amd64, which an installed binary does not have; when
+	// this binary is already linux/amd64 it is the worker.
+	if f.runner != "prism" && flag.Lookup("worker_binary").Value.String() == "" && goruntime.GOOS == "linux" && goruntime.GOARCH == "amd64" {
+		if exe, err := os.Executable(); err == nil {
+			if err := flag.Set("worker_binary", exe); err != nil {
+				return err
+			}
+		}
+	}
 	quiet(!f.verbose, stderr)
 	beam.Init()
 	opt := Options{Spec: Spec{Target: f.target, NoIntercept: f.noIntercept}, L2: f.l2, Refine: f.refine,
@@ -162,7 +174,7 @@ func solve(cmd *cobra.Command, f *solveFlags, args []string, stdout, stderr io.W
 	if f.json {
 		return jsonout.Write(stdout, out)
 	}
-	fmt.Fprintf(stdout, "%s: %d rows in %d shards, %d features, target %q\n\n", f.data, out.Rows, out.Shards, len(out.Features), out.Solution.Features)
+	fmt.Fprintf(stdout, "%s: %d rows in %d shards, %d features, target %q\n\n", f.data, out.Rows, out.Shards, len(out.Features), out.Target)
 	for a, name := range out.Features {
 		fmt.Fprintf(stdout, "  %-12s %.15g\n", name, out.Coef[a])
 	}
