@@ -46,7 +46,7 @@ type Output struct {
 // changes it only to second order: the MSE is stationary at the optimum.)
 func Fit(ctx context.Context, run Runner, glob string, opt Options) (*Output, error) {
 	start := time.Now()
-	shards, err := Shards(glob, opt.SplitRows)
+	shards, err := Shards(ctx, glob, opt.SplitRows)
 	if err != nil {
 		return nil, err
 	}

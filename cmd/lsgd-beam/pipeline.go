@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
 	"sort"
 	"strconv"
@@ -37,9 +38,66 @@ type Spec struct {
 
 func isInput(err error) bool { return errors.Is(err, tableio.ErrInput) }
 
+// remote reports whether path names a file of a Beam filesystem (gs://,
+// memfs://, …) rather than a local path.
+func remote(path string) bool { return strings.Contains(path, "://") }
+
+// fetch copies a file of a Beam filesystem to a local temporary file with
+// the same name (the readers choose the format by its extension) and
+// returns its path and a function removing it.
+func fetch(ctx context.Context, path string) (string, func(), error) {
+	fs, err := filesystem.New(ctx, path)
+	if err != nil {
+		return "", nil, err
+	}
+	defer fs.Close()
+	r, err := fs.OpenRead(ctx, path)
+	if err != nil {
+		return "", nil, fmt.Errorf("%s: cannot open: %w", path, err)
+	}
+	defer r.Close()
+	dir, err := os.MkdirTemp("", "lsgd-beam-shard-")
+	if err != nil {
+		return "", nil, err
+	}
+	done := func() { os.RemoveAll(dir) }
+	local := filepath.Join(dir, filepath.Base(path))
+	f, err := os.Create(local)
+	if err == nil {
+		_, err = io.Copy(f, r)
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+	}
+	if err != nil {
+		done()
+		return "", nil, fmt.Errorf("%s: copying to the worker: %w", path, err)
+	}
+	return local, done, nil
+}
+
 // readShard reads a shard with the project's table readers and returns
-// the table, the columns of [X y] in it and their names.
+// the table, the columns of [X y] in it and their names. A file of a
+// Beam filesystem (gs://…) is copied to the worker first; messages name
+// it, not the copy.
 func readShard(sh Shard, spec Spec) (*tableio.Table, []int, []string, error) {
+	if remote(sh.Path) {
+		local, done, err := fetch(context.Background(), sh.Path)
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		defer done()
+		t, cols, names, err := readShard(Shard{Path: local, Lo: sh.Lo, Hi: sh.Hi}, spec)
+		if err != nil {
+			msg := strings.ReplaceAll(err.Error(), local, sh.Path)
+			if isInput(err) {
+				return nil, nil, nil, &tableio.InputError{Msg: msg}
+			}
+			return nil, nil, nil, errors.New(msg)
+		}
+		t.Source = sh.Path
+		return t, cols, names, nil
+	}
 	opt := tableio.ReadOptions{Target: spec.Target}
 	var t *tableio.Table
 	var err error
@@ -135,10 +193,21 @@ func init() {
 }
 
 // Shards expands the glob (on the launcher) into the pipeline's
-// elements: a .npy file of more than split rows becomes row ranges of at
-// most split rows; any other file is one element.
-func Shards(glob string, split int) ([]Shard, error) {
-	files, err := filepath.Glob(glob)
+// elements: a local .npy file of more than split rows becomes row ranges
+// of at most split rows; any other file is one element. A glob with a
+// scheme (gs://bucket/part-*.npy) is expanded by that Beam filesystem.
+func Shards(ctx context.Context, glob string, split int) ([]Shard, error) {
+	var files []string
+	var err error
+	if remote(glob) {
+		var fs filesystem.Interface
+		if fs, err = filesystem.New(ctx, glob); err == nil {
+			files, err = fs.List(ctx, glob)
+			fs.Close()
+		}
+	} else {
+		files, err = filepath.Glob(glob)
+	}
 	if err != nil {
 		return nil, &tableio.InputError{Msg: fmt.Sprintf("%s: bad pattern: %v", glob, err)}
 	}
@@ -148,7 +217,7 @@ func Shards(glob string, split int) ([]Shard, error) {
 	sort.Strings(files)
 	var out []Shard
 	for _, f := range files {
-		if strings.EqualFold(filepath.Ext(f), ".npy") && split > 0 {
+		if strings.EqualFold(filepath.Ext(f), ".npy") && split > 0 && !remote(f) {
 			n, err := tableio.NPYRows(f)
 			if err != nil {
 				return nil, err
