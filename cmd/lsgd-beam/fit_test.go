@@ -300,4 +300,8 @@ func TestCommandJSON(t *testing.T) {
 	if rc := run(context.Background(), []string{"solve", "--data", filepath.Join(dir, "none-*.npy")}, &stdout, &stderr); rc != 2 || !strings.Contains(stderr.String(), "no files match") {
 		t.Errorf("no files: exit %d, %q; want 2 and a message", rc, stderr.String())
 	}
+	stderr.Reset()
+	if rc := run(context.Background(), []string{"solve", "--data", filepath.Join(dir, "*.npy"), "--l2", "x"}, &stdout, &stderr); rc != 2 || !strings.Contains(stderr.String(), "--l2") {
+		t.Errorf("bad flag: exit %d, %q; want 2 and a message", rc, stderr.String())
+	}
 }

@@ -55,14 +55,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	root.AddCommand(solveCommand(stdout, stderr))
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &tableio.InputError{Msg: err.Error()} })
 	root.SetArgs(args)
 	err := root.ExecuteContext(ctx)
 	if err == nil {
 		return 0
 	}
 	fmt.Fprintf(stderr, "lsgd-beam: %v\n", err)
-	var rank interface{ Is(error) bool }
-	if errors.Is(err, tableio.ErrInput) || errors.As(err, &rank) && rank.Is(tableio.ErrInput) || strings.Contains(err.Error(), "flag") {
+	if errors.Is(err, tableio.ErrInput) { // bad data or flags (a *lsgd.RankError too)
 		return 2
 	}
 	return 1
