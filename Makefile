@@ -3,6 +3,7 @@
 #   make test   every test, GPU tests included (through EGL, on Mesa llvmpipe when there is no GPU; no X server)
 # Both install what they need first (.ci/deps.sh: apt packages, EGL, Xvfb for the GLX test, Go).
 #   make gpu-bundle   the GPU-server check: bin/lsgd-egl and the loader packages in .gl/ (see .ci/gpu-bundle.sh)
+#   make lsgd-beam    bin/lsgd-beam: lsgd solve as Apache Beam pipelines (own module cmd/lsgd-beam; Beam stays out of bin/lsgd)
 
 SHELL := /bin/bash
 GOBIN_DIR := $(shell bash .ci/deps.sh | tail -n1)
@@ -11,12 +12,15 @@ OUT ?= out
 ROWS ?= 1000000
 FEATURES ?= 32
 
-.PHONY: all build demo test bench fuzz clean gpu-bundle
+.PHONY: all build demo test bench fuzz clean gpu-bundle lsgd-beam
 
 all: build
 
 build:
 	go build -o bin/lsgd ./cmd/lsgd
+
+lsgd-beam:
+	cd cmd/lsgd-beam && go build -o ../../bin/lsgd-beam .
 
 demo: build
 	@mkdir -p $(OUT)

@@ -36,3 +36,9 @@ echo "== go test, EGL-only build (tags noglfw,egl)"
 env -u DISPLAY go test -count=1 -tags noglfw,egl ./gpu/internal/gldev
 echo "== go test -race (packages without GL)"
 go test -count=1 -race -timeout 30m $(go list ./... | grep -v -e /gpu -e /cmd/)
+# cmd/lsgd-beam is its own module (Apache Beam stays out of lsgd's go.mod):
+# ./... above does not reach it. Its go.sum pins every module, so this needs
+# the module proxy but no checksum database; its tests run pipelines on
+# Beam's in-process Prism runner.
+echo "== cmd/lsgd-beam: vet and tests (Beam pipelines on Prism)"
+(cd cmd/lsgd-beam && go vet ./... && go test -count=1 -timeout 20m ./...)
