@@ -276,7 +276,6 @@ func (f *fitter) logitGap(smp *logitSample, gn, thetaNorm float64) (gap float64,
 // pass at θ in f.final.
 func (f *fitter) runNewton(ctx context.Context, smp *logitSample, theta []float64) error {
 	res := f.res
-	all := Rows{Lo: 0, Hi: f.n}
 	p := f.p
 	f.maxEpochs = f.opt.Epochs
 	maxPasses := float64(f.maxEpochs)
@@ -291,19 +290,8 @@ func (f *fitter) runNewton(ctx context.Context, smp *logitSample, theta []float6
 	step := 1.0
 	fresh := true // the curvature was computed at θ₀ already
 	for k := 0; ; k++ {
-		if err := f.data.SetVector(Theta, theta); err != nil {
-			return err
-		}
-		if err := f.data.Gradient(Theta, all); err != nil {
-			return err
-		}
-		f.passes++
-		f.epoch++
-		st, err := f.data.Status()
+		st, err := f.fullGradient(theta, g)
 		if err != nil {
-			return err
-		}
-		if err := f.data.Vector(Grad, g); err != nil {
 			return err
 		}
 		loss, gn := st.Loss, math.Sqrt(st.GradNorm2)

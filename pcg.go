@@ -46,19 +46,8 @@ func (f *fitter) runPCG(ctx context.Context) error {
 	}
 	for round := 0; ; round++ {
 		// The true gradient at θ.
-		if err := f.data.SetVector(Theta, theta); err != nil {
-			return err
-		}
-		if err := f.data.Gradient(Theta, all); err != nil {
-			return err
-		}
-		f.passes++
-		f.epoch++
-		st, err := f.data.Status()
+		st, err := f.fullGradient(theta, g)
 		if err != nil {
-			return err
-		}
-		if err := f.data.Vector(Grad, g); err != nil {
 			return err
 		}
 		gn := math.Sqrt(st.GradNorm2)
@@ -220,4 +209,22 @@ func sampleRho(G []float64, p, s, target int, mask []float64, pc *precond, lmax 
 func (f *fitter) accuracyPCG(rho float64) float64 {
 	u := f.prec.UnitRoundoff()
 	return 10 * u * f.amp * (math.Sqrt(f.curv.Cond) + f.curv.Cond*rho)
+}
+
+// fullGradient uploads θ, runs the fused pass over every row and reads back
+// the status and the gradient into g: one pass.
+func (f *fitter) fullGradient(theta, g []float64) (Status, error) {
+	if err := f.data.SetVector(Theta, theta); err != nil {
+		return Status{}, err
+	}
+	if err := f.data.Gradient(Theta, Rows{Lo: 0, Hi: f.n}); err != nil {
+		return Status{}, err
+	}
+	f.passes++
+	f.epoch++
+	st, err := f.data.Status()
+	if err != nil {
+		return Status{}, err
+	}
+	return st, f.data.Vector(Grad, g)
 }

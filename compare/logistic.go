@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
-	"runtime"
 	"time"
 
 	"github.com/lsgd/lsgd"
@@ -22,22 +21,7 @@ import (
 // Binomial) against the reference's certified fit; and it times the
 // binomial pass.
 func RunBinomial(ctx context.Context, cfg Config) (*Report, error) {
-	if cfg.Threads <= 0 {
-		cfg.Threads = runtime.GOMAXPROCS(0)
-	}
-	if cfg.Reps <= 0 {
-		cfg.Reps = 7
-	}
-	if cfg.ProbeBytes <= 0 {
-		cfg.ProbeBytes = ProbeBytes
-	}
-	if cfg.CPU == nil {
-		prec := lsgd.F32
-		if cfg.GPU != nil {
-			prec = cfg.GPU.Precision()
-		}
-		cfg.CPU = cpu.New(cpu.Options{Precision: prec, Threads: cfg.Threads})
-	}
+	cfg = cfg.withDefaults()
 	b := &binomialRunner{cfg: cfg, rep: &Report{}}
 	if err := b.setup(ctx); err != nil {
 		return nil, err
@@ -60,11 +44,7 @@ func RunBinomial(ctx context.Context, cfg Config) (*Report, error) {
 			b.note("gpu figures are from %s, a SOFTWARE renderer running on the CPU: they say nothing about GPU speed", cfg.GPU.Device())
 		}
 	} else {
-		why := cfg.GPUReason
-		if why == "" {
-			why = "no GPU backend given"
-		}
-		b.note("no GPU path (%s): compared the CPU fast path with the float64 reference only", why)
+		b.note("no GPU path (%s): compared the CPU fast path with the float64 reference only", cfg.noGPUReason())
 	}
 	b.rep.Agree = len(b.rep.Checks) > 0
 	for _, c := range b.rep.Checks {

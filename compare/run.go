@@ -159,22 +159,7 @@ func (r *runner) logf(format string, args ...any) {
 // fit or diverges gives failing checks, a note and Agree false, and the
 // other path is still reported.
 func Run(ctx context.Context, cfg Config) (*Report, error) {
-	if cfg.Threads <= 0 {
-		cfg.Threads = runtime.GOMAXPROCS(0)
-	}
-	if cfg.Reps <= 0 {
-		cfg.Reps = 7
-	}
-	if cfg.ProbeBytes <= 0 {
-		cfg.ProbeBytes = ProbeBytes
-	}
-	if cfg.CPU == nil {
-		prec := lsgd.F32
-		if cfg.GPU != nil {
-			prec = cfg.GPU.Precision()
-		}
-		cfg.CPU = cpu.New(cpu.Options{Precision: prec, Threads: cfg.Threads})
-	}
+	cfg = cfg.withDefaults()
 	cpuBe := cfg.CPU
 	r := &runner{cfg: cfg, rep: &Report{}}
 	if err := r.setup(); err != nil {
@@ -205,11 +190,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 			r.note("gpu figures are from %s, a SOFTWARE renderer running on the CPU: they say nothing about GPU speed", cfg.GPU.Device())
 		}
 	} else {
-		why := cfg.GPUReason
-		if why == "" {
-			why = "no GPU backend given"
-		}
-		r.note("no GPU path (%s): compared the CPU fast path with the float64 reference and the exact solve only", why)
+		r.note("no GPU path (%s): compared the CPU fast path with the float64 reference and the exact solve only", cfg.noGPUReason())
 	}
 	r.rep.Agree = len(r.rep.Checks) > 0
 	for _, c := range r.rep.Checks {
@@ -510,4 +491,34 @@ func (r *runner) broken(name string, pr *PathReport, what string, err error) (*P
 func (r *runner) add(c Check) {
 	c.Pass = c.Value <= c.Tolerance // false for NaN
 	r.rep.Checks = append(r.rep.Checks, c)
+}
+
+// withDefaults fills in the threads, repetitions, probe size and the CPU
+// backend (float32 unless the GPU's precision says otherwise).
+func (cfg Config) withDefaults() Config {
+	if cfg.Threads <= 0 {
+		cfg.Threads = runtime.GOMAXPROCS(0)
+	}
+	if cfg.Reps <= 0 {
+		cfg.Reps = 7
+	}
+	if cfg.ProbeBytes <= 0 {
+		cfg.ProbeBytes = ProbeBytes
+	}
+	if cfg.CPU == nil {
+		prec := lsgd.F32
+		if cfg.GPU != nil {
+			prec = cfg.GPU.Precision()
+		}
+		cfg.CPU = cpu.New(cpu.Options{Precision: prec, Threads: cfg.Threads})
+	}
+	return cfg
+}
+
+// noGPUReason says why a run has no GPU path.
+func (cfg Config) noGPUReason() string {
+	if cfg.GPUReason == "" {
+		return "no GPU backend given"
+	}
+	return cfg.GPUReason
 }
