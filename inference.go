@@ -7,6 +7,7 @@ import (
 	"gonum.org/v1/gonum/blas/blas64"
 	"gonum.org/v1/gonum/floats"
 	"gonum.org/v1/gonum/lapack/lapack64"
+	"gonum.org/v1/gonum/mathext"
 	"gonum.org/v1/gonum/stat/distuv"
 )
 
@@ -128,7 +129,10 @@ func infer(sc *scaling, R []float64, sol *Solution, rss float64) *Inference {
 		inf.AdjR2 = 1 - (1-sol.R2)*(float64(n)-k)/df
 		if inf.DFModel > 0 && rss > 0 {
 			inf.FStatistic = ((tss - rss) / float64(inf.DFModel)) / sigma2
-			inf.FPValue = distuv.F{D1: float64(inf.DFModel), D2: df}.Survival(inf.FStatistic)
+			// P(F > f) = I_x(d2/2, d1/2), x = d2/(d2 + d1·f): the
+			// incomplete beta directly, not 1 − CDF, which stops at u.
+			d1 := float64(inf.DFModel)
+			inf.FPValue = mathext.RegIncBeta(df/2, d1/2, df/(df+d1*inf.FStatistic))
 		}
 	}
 	return inf
