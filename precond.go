@@ -26,6 +26,7 @@ type precond struct {
 	// Cholesky form (q > eigLimit): M = H_s + δ·I.
 	chol *mat.Cholesky
 	z, w []float64
+	vt   []float64 // scratch: diag(inv)·Vᵀz
 }
 
 // apply stores M⁻¹·r into dst (both of length p).
@@ -43,23 +44,26 @@ func (m *precond) apply(dst, r []float64) {
 			clear(m.w)
 		}
 	} else {
-		// w = V·diag(inv)·Vᵀz
-		vt := make([]float64, q)
-		for k := 0; k < q; k++ {
-			if m.inv[k] == 0 {
-				continue
+		// w = V·diag(inv)·Vᵀz, V read by rows (row-major, no per-element
+		// calls) into scratch kept between iterations.
+		if len(m.vt) != q {
+			m.vt = make([]float64, q)
+		}
+		vt := m.vt
+		clear(vt)
+		for a := 0; a < q; a++ {
+			za := m.z[a]
+			for k, v := range m.vecs.RawRowView(a) {
+				vt[k] += v * za
 			}
-			s := 0.0
-			for a := 0; a < q; a++ {
-				s += m.vecs.At(a, k) * m.z[a]
-			}
-			vt[k] = s * m.inv[k]
+		}
+		for k := range vt {
+			vt[k] *= m.inv[k]
 		}
 		for a := 0; a < q; a++ {
 			s := 0.0
-			row := m.vecs.RawRowView(a)
-			for k, v := range vt {
-				s += row[k] * v
+			for k, v := range m.vecs.RawRowView(a) {
+				s += v * vt[k]
 			}
 			m.w[a] = s
 		}

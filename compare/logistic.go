@@ -41,15 +41,12 @@ func RunBinomial(ctx context.Context, cfg Config) (*Report, error) {
 			return nil, err
 		}
 		if b.rep.GPU.Software {
-			b.note("gpu figures are from %s, a SOFTWARE renderer running on the CPU: they say nothing about GPU speed", cfg.GPU.Device())
+			b.note("%s", softwareNote(cfg.GPU))
 		}
 	} else {
 		b.note("no GPU path (%s): compared the CPU fast path with the float64 reference only", cfg.noGPUReason())
 	}
-	b.rep.Agree = len(b.rep.Checks) > 0
-	for _, c := range b.rep.Checks {
-		b.rep.Agree = b.rep.Agree && c.Pass
-	}
+	b.rep.settle()
 	return b.rep, nil
 }
 

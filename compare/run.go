@@ -187,15 +187,12 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		}
 		r.rep.GPU.DeviceReadGBps = dev
 		if r.rep.GPU.Software {
-			r.note("gpu figures are from %s, a SOFTWARE renderer running on the CPU: they say nothing about GPU speed", cfg.GPU.Device())
+			r.note("%s", softwareNote(cfg.GPU))
 		}
 	} else {
 		r.note("no GPU path (%s): compared the CPU fast path with the float64 reference and the exact solve only", cfg.noGPUReason())
 	}
-	r.rep.Agree = len(r.rep.Checks) > 0
-	for _, c := range r.rep.Checks {
-		r.rep.Agree = r.rep.Agree && c.Pass
-	}
+	r.rep.settle()
 	return r.rep, nil
 }
 
@@ -521,4 +518,18 @@ func (cfg Config) noGPUReason() string {
 		return "no GPU backend given"
 	}
 	return cfg.GPUReason
+}
+
+// settle sets Agree: at least one check, and every check passed.
+func (rep *Report) settle() {
+	rep.Agree = len(rep.Checks) > 0
+	for _, c := range rep.Checks {
+		rep.Agree = rep.Agree && c.Pass
+	}
+}
+
+// softwareNote is the note a report carries when its GPU path ran on a
+// software renderer.
+func softwareNote(gpu lsgd.Backend) string {
+	return fmt.Sprintf("gpu figures are from %s, a SOFTWARE renderer running on the CPU: they say nothing about GPU speed", gpu.Device())
 }

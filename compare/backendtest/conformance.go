@@ -171,24 +171,7 @@ func testMoments(t *testing.T, b lsgd.Backend) {
 func gradSetup(t *testing.T, rng *rand.Rand, tab *lsgd.Table, ds ...lsgd.Data) (v, mask, ridge []float64) {
 	t.Helper()
 	c := tab.Cols
-	shift, mul := make([]float64, c), make([]float64, c)
-	for j := 0; j < c; j++ {
-		col := tab.Column(j)
-		m, s := 0.0, 0.0
-		for _, x := range col {
-			m += x
-		}
-		m /= float64(len(col))
-		for _, x := range col {
-			s += (x - m) * (x - m)
-		}
-		s = math.Sqrt(s / float64(len(col)))
-		shift[j] = m
-		mul[j] = 1
-		if s > 0 {
-			mul[j] = 1 / s
-		}
-	}
+	shift, mul := columnStandardization(tab)
 	p := c + 1
 	v, mask, ridge = make([]float64, p), make([]float64, p), make([]float64, p)
 	for j := range v {
@@ -585,4 +568,29 @@ func testFit(t *testing.T, b lsgd.Backend) {
 			t.Errorf("%d×%d: coefficients off by %.3g relative (tolerance %.3g): %s", c.rows, c.feats, e, tol, res.Reason)
 		}
 	}
+}
+
+// columnStandardization returns, for every column of tab, its mean and the
+// reciprocal of its standard deviation (1 for a constant column), in
+// float64 by two passes: the shift and multiplier that standardize it.
+func columnStandardization(tab *lsgd.Table) (shift, mul []float64) {
+	c := tab.Cols
+	shift, mul = make([]float64, c), make([]float64, c)
+	for j := 0; j < c; j++ {
+		col := tab.Column(j)
+		m, s := 0.0, 0.0
+		for _, x := range col {
+			m += x
+		}
+		m /= float64(len(col))
+		for _, x := range col {
+			s += (x - m) * (x - m)
+		}
+		s = math.Sqrt(s / float64(len(col)))
+		shift[j], mul[j] = m, 1
+		if s > 0 {
+			mul[j] = 1 / s
+		}
+	}
+	return shift, mul
 }

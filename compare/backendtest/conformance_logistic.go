@@ -50,23 +50,7 @@ func labelTable(rng *rand.Rand, rows, feats int, p lsgd.Precision) *lsgd.Table {
 func binomialSetup(t *testing.T, rng *rand.Rand, tab *lsgd.Table, scaleZ float64, ds ...lsgd.Data) []float64 {
 	t.Helper()
 	c := tab.Cols
-	shift, mul := make([]float64, c), make([]float64, c)
-	for j := 0; j < c; j++ {
-		col := tab.Column(j)
-		m, s := 0.0, 0.0
-		for _, x := range col {
-			m += x
-		}
-		m /= float64(len(col))
-		for _, x := range col {
-			s += (x - m) * (x - m)
-		}
-		s = math.Sqrt(s / float64(len(col)))
-		shift[j], mul[j] = m, 1
-		if s > 0 {
-			mul[j] = 1 / s
-		}
-	}
+	shift, mul := columnStandardization(tab)
 	shift[tab.Target], mul[tab.Target] = 0, 1
 	p := c + 1
 	v, mask, ridge := make([]float64, p), make([]float64, p), make([]float64, p)
