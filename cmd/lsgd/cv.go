@@ -144,9 +144,6 @@ func (a *app) cv(cmd *cobra.Command, f *cvFlags) error {
 	if err != nil {
 		return err
 	}
-	if err := checkOutputPath(cmd, "plot", f.plot); err != nil {
-		return err
-	}
 	if err := checkPlot(cmd, f.plot); err != nil {
 		return err
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"strings"
 
@@ -48,27 +47,6 @@ func dataFormat(cmd *cobra.Command, flag, path string) (string, error) {
 		return "parquet", nil
 	}
 	return "", usageErrorf(cmd, "--%s %s: want a .csv, .npy or .parquet file name", flag, path)
-}
-
-// checkOutputPath fails early, before a long computation, when an output
-// file could not be written: its directory is missing or the path is a
-// directory.
-func checkOutputPath(cmd *cobra.Command, flag, path string) error {
-	if path == "" {
-		return nil
-	}
-	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
-		return usageErrorf(cmd, "--%s %s: is a directory", flag, path)
-	}
-	dir := filepath.Dir(path)
-	fi, err := os.Stat(dir)
-	if err != nil {
-		return usageErrorf(cmd, "--%s %s: directory %s does not exist", flag, path, dir)
-	}
-	if !fi.IsDir() {
-		return usageErrorf(cmd, "--%s %s: %s is not a directory", flag, path, dir)
-	}
-	return nil
 }
 
 // writeAtomic writes a file through tableio.WriteFileAtomic: the file appears

@@ -83,9 +83,6 @@ func (a *app) gen(cmd *cobra.Command, f *genFlags) error {
 	if err != nil {
 		return err
 	}
-	if err := checkOutputPath(cmd, "out", f.out); err != nil {
-		return err
-	}
 	ctx := cmd.Context()
 	t, truth, err := lsgd.Generate(lsgd.GenOptions{Rows: f.rows, Features: f.features, Noise: f.noise,
 		Cond: f.cond, Intercept: f.intercept, Seed: f.seed, Precision: prec.Or(lsgd.F64)})

@@ -205,11 +205,6 @@ func (a *app) bench(cmd *cobra.Command, f *benchFlags) error {
 		// every backend, so CPU and GPU figures compare like with like.
 		prec = backend.F32
 	}
-	if f.out != "" {
-		if err := checkOutputPath(cmd, "out", f.out+".json"); err != nil {
-			return err
-		}
-	}
 	b, err := a.openBackend(cmd, backendOptions{Kind: f.backend.v, Precision: prec, Threads: f.threads})
 	if err != nil {
 		return err

@@ -31,6 +31,7 @@ var commandPaths = map[string]pathRoles{
 	"predict": {in: []string{"model", "data"}, out: []string{"out"}},
 	"gen":     {out: []string{"out"}},
 	"compare": {in: []string{"data"}},
+	"cv":      {in: []string{"data"}, out: []string{"plot"}},
 	"bench":   {prefix: "out", exts: []string{".csv", ".json", ".png"}},
 }
 

@@ -60,9 +60,6 @@ func (a *app) predict(cmd *cobra.Command, f *predictFlags) error {
 		if !strings.EqualFold(filepath.Ext(f.out), ".csv") {
 			return usageErrorf(cmd, "--out %s: want a .csv file name", f.out)
 		}
-		if err := checkOutputPath(cmd, "out", f.out); err != nil {
-			return err
-		}
 	}
 	m, err := lsgd.ReadModel(f.model)
 	if err != nil {

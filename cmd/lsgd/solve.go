@@ -94,9 +94,6 @@ func (a *app) solve(cmd *cobra.Command, f *solveFlags) error {
 	if err := nonNegative(cmd, "l2", f.l2); err != nil {
 		return err
 	}
-	if err := checkOutputPath(cmd, "model-out", f.modelOut); err != nil {
-		return err
-	}
 	ctx := cmd.Context()
 	loadStart := time.Now()
 	t, err := loadTableCtx(ctx, f.data, f.target, f.features, lsgd.F64)

@@ -158,12 +158,6 @@ func (a *app) train(cmd *cobra.Command, f *trainFlags) error {
 	if err != nil {
 		return err
 	}
-	if err := checkOutputPath(cmd, "model-out", f.modelOut); err != nil {
-		return err
-	}
-	if err := checkOutputPath(cmd, "plot", f.plot); err != nil {
-		return err
-	}
 	if err := checkPlot(cmd, f.plot); err != nil {
 		return err
 	}
