@@ -14,6 +14,12 @@ import "fmt"
 //	r_i = Σ_j x_ij·θ_j + θ_p−1
 //
 // over all columns j of the (standardized) table.
+//
+// A table with Weights (see tableio.Table) weights every row's terms: row i
+// counts w_i times in Moments, Gradient (and its loss) and Gram, exactly as
+// if it were repeated w_i times for integer w_i; Predict ignores weights.
+// Backends use the weights as given (Fit scales them to mean 1 first); a
+// row of weight 0 contributes nothing.
 type Backend interface {
 	// Name is "cpu" or "gpu".
 	Name() string
@@ -80,7 +86,8 @@ type Data interface {
 
 	// Moments returns, for every column j, its mean and its scale: the
 	// root-mean-square deviation from the mean (center) or from zero
-	// (!center), over all rows, of the data as currently stored.
+	// (!center), over all rows, of the data as currently stored; for a
+	// weighted table, the weighted mean Σw_i·x_ij/Σw_i and weighted RMS.
 	Moments(center bool) (mean, scale []float64, err error)
 
 	// Standardize rewrites every value in place: x_ij ← (x_ij − shift_j)·mul_j.
@@ -105,11 +112,12 @@ type Data interface {
 	// Gradient evaluates, at the point in slot at and over the m selected
 	// rows, the residuals r_i = x̃_i·v and stores into Grad
 	//
-	//	g_j = mask_j·(2/m)·Σ_i r_i·x̃_ij + 2·ridge_j·v_j
+	//	g_j = mask_j·(2/m)·Σ_i w_i·r_i·x̃_ij + 2·ridge_j·v_j
 	//
-	// where x̃_i is row i with a 1 appended for the intercept. It records
-	// loss = (1/m)·Σ r_i² + Σ_j ridge_j·v_j² and ‖g‖² for Status. Nothing
-	// is read back.
+	// where x̃_i is row i with a 1 appended for the intercept and w_i its
+	// weight (1 when the table has none). It records
+	// loss = (1/m)·Σ w_i·r_i² + Σ_j ridge_j·v_j² and ‖g‖² for Status.
+	// Nothing is read back.
 	Gradient(at Slot, rows Rows) error
 
 	// SetFamily chooses the loss Gradient computes (Gaussian, as above,
@@ -117,9 +125,9 @@ type Data interface {
 	// holds the label y_i ∈ {0, 1} and v's entry at the target is ignored:
 	// with z_i = x̃_i·v over the other columns and the intercept,
 	//
-	//	r_i = σ(z_i) − y_i,  g_j = mask_j·(1/m)·Σ_i r_i·x̃_ij + 2·ridge_j·v_j
+	//	r_i = σ(z_i) − y_i,  g_j = mask_j·(1/m)·Σ_i w_i·r_i·x̃_ij + 2·ridge_j·v_j
 	//
-	// and loss = (1/m)·Σ [log(1+e^{z_i}) − y_i·z_i] + Σ_j ridge_j·v_j²,
+	// and loss = (1/m)·Σ w_i·[log(1+e^{z_i}) − y_i·z_i] + Σ_j ridge_j·v_j²,
 	// computed without overflow for any z_i (see LogisticLoss).
 	SetFamily(f Family) error
 
@@ -137,12 +145,12 @@ type Data interface {
 	// space.
 	Predict(at Slot, dst []float64) error
 
-	// Gram returns G = Σ_i x̃_i x̃_iᵀ over the selected rows, x̃_i row i as
+	// Gram returns G = Σ_i w_i·x̃_i x̃_iᵀ over the selected rows, x̃_i row i as
 	// stored (after any Standardize) with a 1 appended: p×p, row-major
 	// (p = Cols()+1), exactly symmetric, accumulated in float64 in a fixed
-	// order (same input, same bits). Its last row holds the column sums and
-	// the row count; the target's row and column hold Xᵀy and yᵀy. A
-	// backend may refuse Shuffled rows with an error.
+	// order (same input, same bits). Its last row holds the (weighted)
+	// column sums and the row count (Σ w_i); the target's row and column
+	// hold XᵀWy and yᵀWy. A backend may refuse Shuffled rows with an error.
 	Gram(rows Rows) ([]float64, error)
 
 	// Caps is the backend's Caps with what depends on this table (the

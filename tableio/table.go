@@ -72,6 +72,15 @@ type Table struct {
 	// Line0 is the line of the file row 0 was read from (CSV), so that
 	// later checks can name a value's line; 0 when rows are not lines.
 	Line0 int
+	// Weights holds a weight w_i ≥ 0 for every row (len Rows), or nil for
+	// an unweighted table (every w_i = 1). The weights are not a column:
+	// a reader given a weight column takes it out of the table and names
+	// it in WeightName. Every kernel weights row i's terms by w_i (see
+	// lsgd.Data); a fit's loss is Σ w_i·ℓ_i / Σ w_i.
+	Weights []float64
+	// WeightName is the name of the column the weights were read from
+	// ("" when the weights did not come from a column).
+	WeightName string
 }
 
 // NewTable returns a zeroed rows×cols table of precision p whose target is
@@ -189,7 +198,11 @@ func (t *Table) Bytes() int64 {
 // rounded to nearest when p is F32). The copy is packed: Stride == Cols.
 func (t *Table) Clone(p Precision) *Table {
 	c := &Table{Source: t.Source, Names: append([]string(nil), t.Names...), Target: t.Target,
-		Rows: t.Rows, Cols: t.Cols, Stride: t.Cols, Line0: t.Line0}
+		Rows: t.Rows, Cols: t.Cols, Stride: t.Cols, Line0: t.Line0,
+		Weights: append([]float64(nil), t.Weights...), WeightName: t.WeightName}
+	if t.Weights == nil {
+		c.Weights = nil
+	}
 	n := t.Rows * t.Cols
 	if p == F32 {
 		c.F32 = make([]float32, n)
@@ -249,7 +262,7 @@ func (t *Table) Check() error {
 	if (t.F64 != nil && len(t.F64) < need) || (t.F32 != nil && len(t.F32) < need) {
 		return fmt.Errorf("%s: storage holds fewer values than %d rows × %d columns", src, t.Rows, t.Cols)
 	}
-	return nil
+	return t.CheckWeights()
 }
 
 // CheckFloat32 returns an input error naming the first value (row and
