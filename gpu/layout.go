@@ -152,7 +152,9 @@ func newLayout(rows, cols int, p lsgd.Precision, lim limits) (*layout, error) {
 		l.r = lim.r
 	}
 	lanes := int64(l.wg) * l.laneBytes()
-	l.kbMoments = int(min(int64(l.c4), shared/(int64(l.wg)*32)))
+	// At most WG lanes per pass: treeStore's invocation t < KB stores lane
+	// t of the pass.
+	l.kbMoments = int(min(int64(l.c4), shared/(int64(l.wg)*32), int64(l.wg)))
 	// The point goes to shared memory when it leaves room for half the
 	// lanes the tree could otherwise reduce at once.
 	wbytes := int64(l.c4+1) * l.laneBytes()
@@ -160,7 +162,7 @@ func newLayout(rows, cols int, p lsgd.Precision, lim limits) (*layout, error) {
 	if l.wsh {
 		shared -= wbytes
 	}
-	l.kbGrad = int(min(int64(l.c4+1), shared/lanes))
+	l.kbGrad = int(min(int64(l.c4+1), shared/lanes, int64(l.wg)))
 	l.maxGroups = lim.maxGroups
 	// The partials of one work group, (C4+1)·32 bytes at most, are taken
 	// to fit any block: GL 4.3 guarantees 16 MiB, and a row of the half

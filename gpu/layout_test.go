@@ -32,6 +32,9 @@ func TestSegments(t *testing.T) {
 		if l.kbGrad < 1 || l.kbMoments < 1 || l.wg < 1 || l.partMoments < 1 {
 			t.Fatalf("no room for the tree: %+v", l)
 		}
+		if l.kbGrad > l.wg || l.kbMoments > l.wg {
+			t.Fatalf("tree passes of %d and %d lanes: more than the %d invocations that store them", l.kbGrad, l.kbMoments, l.wg)
+		}
 		if l.chunkRows*l.nchunks < rows || l.chunkRows*(l.nchunks-1) >= rows {
 			t.Fatalf("%d rows in %d buffers of %d", rows, l.nchunks, l.chunkRows)
 		}
