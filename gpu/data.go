@@ -20,7 +20,10 @@ import (
 // buffers no larger than the largest storage block. Column j is stored
 // shifted, x' = x − shift_j, the shift kept in float64 on the host and the
 // device (initially the column's mean, so columns with a large offset keep
-// their digits in float32); every method accounts for it.
+// their digits in float32); every method accounts for it. A weighted
+// table's weights are stored in buffers of their own, in the storage type,
+// one per table buffer (the rows of table buffer k weighted by weight
+// buffer k), bound beside the table buffers.
 type Data struct {
 	b      *Backend
 	l      *layout
@@ -29,6 +32,7 @@ type Data struct {
 	shift  []float64 // per stored column (4·c4, zero past cols)
 
 	x                            []*gldev.Buffer // table buffers
+	wt                           []*gldev.Buffer // weight buffers, one per table buffer (nil: unweighted)
 	order                        []*gldev.Buffer // SetOrder's permutation, split like the table
 	w, part, acc, vec, stat, out *gldev.Buffer
 
@@ -66,7 +70,7 @@ func (b *Backend) Load(t *lsgd.Table, inPlace bool) (lsgd.Data, error) {
 	if err := t.Check(); err != nil {
 		return nil, err
 	}
-	l, err := newLayout(t.Rows, t.Cols, b.Precision(), limitsOf(&b.caps, &b.opt))
+	l, err := newLayout(t.Rows, t.Cols, t.Weights != nil, b.Precision(), limitsOf(&b.caps, &b.opt))
 	if err != nil {
 		return nil, err
 	}
@@ -121,8 +125,8 @@ func (d *Data) setup(c *gldev.Ctx) error {
 		return p
 	}
 	name, defs := d.gradSource()
-	d.pGrad = prog(name, defs...)
-	d.pMoments = prog("moments.comp", def{"WG", l.wg}, def{"R", l.r}, def{"NX", 1}, def{"LANES", l.c4}, def{"KB", l.kbMoments}, def{"ACC64", 1})
+	d.pGrad = prog(name, append(defs, d.weightDefs()...)...)
+	d.pMoments = prog("moments.comp", append([]def{{"WG", l.wg}, {"R", l.r}, {"NX", 1}, {"LANES", l.momLanes}, {"KB", l.kbMoments}, {"ACC64", 1}}, d.weightDefs()...)...)
 	d.pPredict = prog("predict.comp", def{"WG", l.wg}, def{"NX", 1})
 	d.pStd = prog("standardize.comp", def{"WG", l.wg})
 	d.pReduce = prog("reduce.comp", def{"WG", l.smallWG})
@@ -151,6 +155,18 @@ func (d *Data) setup(c *gldev.Ctx) error {
 			return err
 		}
 	}
+	if l.weighted {
+		for k := 0; k < l.nchunks; k++ {
+			name := "the weights"
+			if l.nchunks > 1 {
+				name = fmt.Sprintf("weight buffer %d of %d", k+1, l.nchunks)
+			}
+			d.wt = append(d.wt, buf(name, int64(l.chunkLen(k)*l.elem)))
+			if err != nil {
+				return err
+			}
+		}
+	}
 	d.w = buf("the evaluation point", int64(l.c4+1)*32) // or the means in double
 	d.part = buf("the partial sums", l.partBytes())
 	d.acc = buf("the sums", int64(l.vecLen())*8)
@@ -164,6 +180,27 @@ func (d *Data) setup(c *gldev.Ctx) error {
 	gldev.Upload(c, d.vec, 0, vec)
 	gldev.Upload(c, d.stat, 0, []statBuf{{}})
 	return c.Err()
+}
+
+// weightDefs is the define of the weighted kernel variants: WEIGHTED for
+// a weighted table, nothing otherwise.
+func (d *Data) weightDefs() []def {
+	if d.l.weighted {
+		return []def{{"WEIGHTED", 1}}
+	}
+	return nil
+}
+
+// bindWeights binds the weight buffers of table buffers chunk0… beside the
+// table buffers bound at 0…nx−1 (the last one repeated, as the table's
+// are); nothing for an unweighted table.
+func (d *Data) bindWeights(c *gldev.Ctx, chunk0, nbound, nx int) {
+	if d.wt == nil {
+		return
+	}
+	for k := 0; k < nx; k++ {
+		c.Bind(weightBinding+k, d.wt[chunk0+min(k, nbound-1)])
+	}
 }
 
 // gradSource names the gradient kernel of the layout and its defines.
@@ -232,7 +269,55 @@ func (d *Data) upload(t *lsgd.Table) error {
 			}
 		}
 	}
+	if t.Weights != nil {
+		if err := d.uploadWeights(t); err != nil {
+			return err
+		}
+	}
 	return d.b.dev.Do(func(c *gldev.Ctx) error { return c.Err() })
+}
+
+// uploadWeights copies the weights, converted to the storage type, into
+// the weight buffers in batches.
+func (d *Data) uploadWeights(t *lsgd.Table) error {
+	l := d.l
+	batch := stagingBytes / 8
+	var s32 []float32
+	if !d.f64 {
+		s32 = make([]float32, min(batch, l.rows))
+	}
+	for k := 0; k < l.nchunks; k++ {
+		lo, nk := k*l.chunkRows, l.chunkLen(k)
+		for a := 0; a < nk; a += batch {
+			n := min(batch, nk-a)
+			src := t.Weights[lo+a : lo+a+n]
+			if !d.f64 {
+				for i, v := range src {
+					s32[i] = float32(v)
+					if math.IsInf(float64(s32[i]), 0) {
+						name := t.WeightName
+						if name == "" {
+							name = "weight"
+						}
+						return &tableio.InputError{Msg: fmt.Sprintf("%s, column %q: weight %g overflows float32 (|w| > 3.4e38)", t.Where(lo+a+i), name, v), Fix: tableio.FixFloat64}
+					}
+				}
+			}
+			off := int64(a * l.elem)
+			err := d.b.dev.Do(func(c *gldev.Ctx) error {
+				if d.f64 {
+					gldev.Upload(c, d.wt[k], off, src)
+				} else {
+					gldev.Upload(c, d.wt[k], off, s32[:n])
+				}
+				return nil
+			})
+			if err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 func (d *Data) Rows() int { return d.l.rows }
@@ -303,16 +388,21 @@ func (d *Data) prep(c *gldev.Ctx, at lsgd.Slot, zero int) {
 // Moments returns each column's mean and its root-mean-square deviation
 // from the mean (center) or from zero. Two passes, both accumulated in
 // double: the column sums, then the sums of squared deviations from the
-// stored values' mean; the shift is added back to the mean.
+// stored values' mean; the shift is added back to the mean. A weighted
+// table's sums are weighted and divided by Σw (summed on the device with
+// them) instead of the row count.
 func (d *Data) Moments(center bool) (mean, scale []float64, err error) {
 	l := d.l
 	w := 4 * l.c4
-	s1, s2 := make([]float64, w), make([]float64, w)
+	s1, s2 := make([]float64, 4*l.momLanes), make([]float64, 4*l.momLanes)
 	mu := make([]float64, w) // the stored values' means
 	n := float64(l.rows)
 	err = d.do(func(c *gldev.Ctx) error {
 		d.momentsPass(c, 0)
 		gldev.Download(c, d.acc, 0, s1)
+		if l.weighted {
+			n = s1[w] // Σw
+		}
 		for j := range mu {
 			mu[j] = s1[j] / n
 		}
@@ -343,6 +433,7 @@ func (d *Data) momentsPass(c *gldev.Ctx, mode uint32) {
 	d.segs = l.segments(lsgd.Rows{Lo: 0, Hi: l.rows}, 1, l.rowsPerGroup(), l.partMoments, d.segs)
 	for i, s := range d.segs {
 		c.Bind(0, d.x[s.chunk0])
+		d.bindWeights(c, s.chunk0, 1, 1)
 		c.Bind(4, d.w)
 		c.Bind(5, d.part)
 		c.SetUint(p, "n", uint32(s.n))
@@ -354,7 +445,7 @@ func (d *Data) momentsPass(c *gldev.Ctx, mode uint32) {
 		g := groups(s.n, l.rowsPerGroup())
 		d.dispatch(c, p, g)
 		c.Barrier()
-		d.reduce(c, d.pReduceM, g, 4*l.c4, i == 0)
+		d.reduce(c, d.pReduceM, g, 4*l.momLanes, i == 0)
 	}
 }
 
@@ -536,6 +627,7 @@ func (d *Data) gradPass(c *gldev.Ctx, at lsgd.Slot, rows lsgd.Rows, record bool)
 		for k := 0; k < l.nx; k++ {
 			c.Bind(k, d.x[s.chunk0+min(k, s.nbound-1)])
 		}
+		d.bindWeights(c, s.chunk0, s.nbound, l.nx)
 		c.Bind(4, d.w)
 		c.Bind(5, d.part)
 		if s.oc >= 0 {
@@ -700,7 +792,7 @@ func (d *Data) Release() error {
 	}
 	d.released = true
 	err := d.b.dev.Do(func(c *gldev.Ctx) error {
-		for _, b := range append(append([]*gldev.Buffer{d.w, d.part, d.acc, d.vec, d.stat, d.out}, d.x...), d.order...) {
+		for _, b := range append(append(append([]*gldev.Buffer{d.w, d.part, d.acc, d.vec, d.stat, d.out}, d.x...), d.wt...), d.order...) {
 			c.Release(b)
 		}
 		d.gram.release(c)

@@ -76,8 +76,8 @@ func (d *Data) gramSetup(c *gldev.Ctx) error {
 	}
 	g.redWG = min(l.smallWG, 256)
 	var err error
-	g.prog, err = b.program(c, "gram.comp", d.f64, def{"C4", l.c4}, def{"COLS", l.cols}, def{"NX", l.nx},
-		def{"T", gramT}, def{"RB", gramRB}, def{"RC", gramRC})
+	g.prog, err = b.program(c, "gram.comp", d.f64, append([]def{{"C4", l.c4}, {"COLS", l.cols}, {"NX", l.nx},
+		{"T", gramT}, {"RB", gramRB}, {"RC", gramRC}}, d.weightDefs()...)...)
 	if err != nil {
 		return err
 	}
@@ -115,10 +115,11 @@ func (g *gramState) release(c *gldev.Ctx) {
 	c.Release(g.acc)
 }
 
-// Gram returns G = Σ_i x̃_i x̃_iᵀ over the rows Lo…Hi−1, x̃_i row i of the
-// table as the contract defines it (after any Standardize) with a 1
-// appended: p×p, p = Cols()+1, row-major, its last row the column sums and
-// the row count. Only contiguous row ranges are supported: shuffled rows
+// Gram returns G = Σ_i w_i·x̃_i x̃_iᵀ over the rows Lo…Hi−1, x̃_i row i of
+// the table as the contract defines it (after any Standardize) with a 1
+// appended and w_i its weight (1 for an unweighted table): p×p,
+// p = Cols()+1, row-major, its last row the (weighted) column sums and
+// the row count (Σw). Only contiguous row ranges are supported: shuffled rows
 // are an error.
 //
 // The device computes G' = Σ x̃'x̃'ᵀ of the stored rows x̃' = x̃ − s (s
@@ -127,7 +128,7 @@ func (g *gramState) release(c *gldev.Ctx) {
 // partials reduced over the chunks in order (see gram.comp), batches of
 // tiles small enough for a bounded partials buffer, only the batch's sums
 // read back. The host then un-shifts in float64 with the column sums
-// σ = Σ x̃' (the last column of G', σ_p−1 = m):
+// σ = Σ w·x̃' (the last column of G', σ_p−1 = m = Σw):
 //
 //	G = G' + s·σᵀ + σ·sᵀ + m·s·sᵀ
 //
@@ -161,6 +162,7 @@ func (d *Data) Gram(rows lsgd.Rows) ([]float64, error) {
 				for k := 0; k < l.nx; k++ {
 					c.Bind(k, d.x[s.chunk0+min(k, s.nbound-1)])
 				}
+				d.bindWeights(c, s.chunk0, s.nbound, l.nx)
 				c.Bind(4, g.pairs)
 				c.Bind(5, g.part)
 				c.SetUint(pg, "n", uint32(s.n))
@@ -203,8 +205,12 @@ func (d *Data) Gram(rows lsgd.Rows) ([]float64, error) {
 	if err != nil {
 		return nil, err
 	}
-	// Un-shift in float64 and mirror.
+	// Un-shift in float64 and mirror. A weighted table's m is Σw, the
+	// device's sum of the weights it multiplied the rows by.
 	m := float64(rows.Len())
+	if l.weighted {
+		m = gs[p*p-1]
+	}
 	s := make([]float64, p)
 	copy(s, d.shift[:l.cols])
 	sig := make([]float64, p)

@@ -21,9 +21,10 @@ const maxBound = 4
 // derives from the table's shape, the device's queried limits and the
 // Options, so it is computed once per Load and can be tested without GL.
 type layout struct {
-	rows, cols int // table shape (the target included)
-	c4         int // vec4s per stored row
-	elem       int // bytes per stored value: 4 (float32) or 8 (float64)
+	rows, cols int  // table shape (the target included)
+	weighted   bool // the table has weights (a buffer per table buffer, bindings 7…)
+	c4         int  // vec4s per stored row
+	elem       int  // bytes per stored value: 4 (float32) or 8 (float64)
 	rowBytes   int64
 
 	blockBytes int64 // largest storage block used (queried limit or forced)
@@ -38,7 +39,8 @@ type layout struct {
 	smallWG     int        // invocations per work group of the one-group kernels
 	kbGrad      int        // lanes per tree pass, gradient kernel (LANES = c4+1)
 	wsh         bool       // the gradient kernel keeps the point in shared memory
-	kbMoments   int        // lanes per tree pass, moments kernel (LANES = c4)
+	momLanes    int        // vec4 sums of the moments kernel: c4, and (Σw, 0, 0, 0) when weighted
+	kbMoments   int        // lanes per tree pass, moments kernel (LANES = momLanes)
 	maxGroups   int        // work groups per dispatch
 	partGroups  int        // groups whose partial sums fit one partials buffer (gradient)
 	partMoments int        // the same for the moments kernel (double partials)
@@ -105,8 +107,14 @@ func floorPow2(n int) int {
 	return p
 }
 
-func newLayout(rows, cols int, p lsgd.Precision, lim limits) (*layout, error) {
-	l := &layout{rows: rows, cols: cols, c4: (cols + 3) / 4, elem: 4}
+// weightBinding is the binding of the weights of the first bound table
+// buffer; buffer k's are at weightBinding+k (common.glsl).
+const weightBinding = 7
+
+// newLayout lays out a table of rows × cols values, with a weight per row
+// when weighted (stored in buffers of their own, split like the table).
+func newLayout(rows, cols int, weighted bool, p lsgd.Precision, lim limits) (*layout, error) {
+	l := &layout{rows: rows, cols: cols, weighted: weighted, c4: (cols + 3) / 4, elem: 4}
 	if p == lsgd.F64 {
 		l.elem = 8
 	}
@@ -127,6 +135,15 @@ func newLayout(rows, cols int, p lsgd.Precision, lim limits) (*layout, error) {
 		mb = min(mb, lim.maxBound)
 	}
 	l.nx = max(1, min(mb, l.nchunks, lim.storageBlocks-3))
+	if weighted {
+		// The gradient kernel binds nx weight buffers more, at bindings
+		// 7…6+nx.
+		l.nx = min(l.nx, (lim.storageBlocks-3)/2, lim.storageBlocks-weightBinding)
+		if l.nx < 1 {
+			return nil, fmt.Errorf("gpu: a weighted table needs %d storage blocks (and bindings) per compute shader; the device allows %d",
+				weightBinding+1, lim.storageBlocks)
+		}
+	}
 
 	maxWG := floorPow2(min(lim.maxInvocations, lim.maxSizeX))
 	l.wg = min(defaultWG, maxWG)
@@ -152,9 +169,13 @@ func newLayout(rows, cols int, p lsgd.Precision, lim limits) (*layout, error) {
 		l.r = lim.r
 	}
 	lanes := int64(l.wg) * l.laneBytes()
+	l.momLanes = l.c4
+	if weighted {
+		l.momLanes++
+	}
 	// At most WG lanes per pass: treeStore's invocation t < KB stores lane
 	// t of the pass.
-	l.kbMoments = int(min(int64(l.c4), shared/(int64(l.wg)*32), int64(l.wg)))
+	l.kbMoments = int(min(int64(l.momLanes), shared/(int64(l.wg)*32), int64(l.wg)))
 	// The point goes to shared memory when it leaves room for half the
 	// lanes the tree could otherwise reduce at once.
 	wbytes := int64(l.c4+1) * l.laneBytes()
@@ -168,7 +189,7 @@ func newLayout(rows, cols int, p lsgd.Precision, lim limits) (*layout, error) {
 	// to fit any block: GL 4.3 guarantees 16 MiB, and a row of the half
 	// million columns that would need more does not fit either.
 	l.partGroups = int(max(1, l.blockBytes/(int64(l.c4+1)*l.laneBytes())))
-	l.partMoments = int(max(1, l.blockBytes/(int64(l.c4)*32)))
+	l.partMoments = int(max(1, l.blockBytes/(int64(l.momLanes)*32)))
 	l.orderChunk = int(min(l.blockBytes/4, 1<<31-1))
 
 	l.grad = lim.kernel
@@ -181,7 +202,7 @@ func newLayout(rows, cols int, p lsgd.Precision, lim limits) (*layout, error) {
 		if lim.wg > 0 {
 			maxTileWG = lim.wg
 		}
-		ts, err := newTiledShape(l.c4, l.elem, rows, maxTileWG, lim.wg > 0, int64(lim.sharedBytes), lim.tr, lim.tt)
+		ts, err := newTiledShape(l.c4, l.elem, rows, maxTileWG, lim.wg > 0, weighted, int64(lim.sharedBytes), lim.tr, lim.tt)
 		switch {
 		case err == nil:
 			l.tile, l.gradPer = ts, ts.tr*ts.tt
@@ -263,8 +284,9 @@ const (
 // (TR = WG/PR rows, PR = 1, 2 or 4; exactly tr when tr > 0) whose shared
 // variables fit in shared bytes; tt tiles per group (tt > 0), else as many
 // as keep about targetGroups work groups for a table of rows rows, at most
-// defaultTT.
-func newTiledShape(c4, elem, rows, maxWG int, fixed bool, shared int64, tr, tt int) (tiledShape, error) {
+// defaultTT. A weighted table's kernel keeps each tile row's weight in
+// shared memory too (two tiles' worth, like rinfo).
+func newTiledShape(c4, elem, rows, maxWG int, fixed, weighted bool, shared int64, tr, tt int) (tiledShape, error) {
 	vec := int64(4 * elem)
 	cp := c4 | 1
 	lanes := c4 + 1
@@ -288,6 +310,9 @@ func newTiledShape(c4, elem, rows, maxWG int, fixed bool, shared int64, tr, tt i
 			s.tileLen = max(s.tr*cp, s.sl*lanes)
 			// tile, rp, rinfo (uvec2 × 2 tiles), ws
 			s.sharedBytes = int64(s.tileLen)*vec + int64(s.tr)*vec + int64(2*s.tr)*8 + int64(lanes)*vec
+			if weighted {
+				s.sharedBytes += int64(2*s.tr) * int64(elem) // rw
+			}
 			if s.sharedBytes > shared {
 				continue
 			}
@@ -375,6 +400,6 @@ func (l *layout) segments(rows lsgd.Rows, nx, per, mostGroups int, dst []segment
 // segment of the gradient or the moments kernel.
 func (l *layout) partBytes() int64 {
 	g := int64(min(l.partGroups, groups(l.rows, l.gradPer))) * int64(l.c4+1) * l.laneBytes()
-	m := int64(min(l.partMoments, groups(l.rows, l.rowsPerGroup()))) * int64(l.c4) * 32
+	m := int64(min(l.partMoments, groups(l.rows, l.rowsPerGroup()))) * int64(l.momLanes) * 32
 	return max(g, m)
 }

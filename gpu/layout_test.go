@@ -25,9 +25,13 @@ func TestSegments(t *testing.T) {
 			wg: 1 << rng.IntN(11), r: 1 + rng.IntN(5), maxBound: 1 + rng.IntN(4),
 			kernel: []kernel{kernelAuto, kernelRows, kernelTiled}[rng.IntN(3)], tt: rng.IntN(4),
 		}
-		l, err := newLayout(rows, cols, lsgd.F32, lim)
+		weighted := trial%2 == 1
+		l, err := newLayout(rows, cols, weighted, lsgd.F32, lim)
 		if err != nil {
 			continue // a row wider than the block
+		}
+		if weighted && (weightBinding+l.nx > lim.storageBlocks || 3+2*l.nx > lim.storageBlocks) {
+			t.Fatalf("%d table and %d weight buffers bound: more than %d storage blocks", l.nx, l.nx, lim.storageBlocks)
 		}
 		if l.kbGrad < 1 || l.kbMoments < 1 || l.wg < 1 || l.partMoments < 1 {
 			t.Fatalf("no room for the tree: %+v", l)
@@ -88,13 +92,13 @@ func TestSegments(t *testing.T) {
 
 func TestLayoutErrors(t *testing.T) {
 	lim := limits{blockBytes: 64, maxGroups: 65535, maxInvocations: 1024, maxSizeX: 1024, sharedBytes: 32 << 10, storageBlocks: 8}
-	if _, err := newLayout(10, 17, lsgd.F32, lim); err == nil {
+	if _, err := newLayout(10, 17, false, lsgd.F32, lim); err == nil {
 		t.Error("a 80-byte row in a 64-byte block: no error")
 	} else {
 		t.Log(err)
 	}
 	lim.wg = 48
-	if _, err := newLayout(10, 3, lsgd.F32, lim); err == nil {
+	if _, err := newLayout(10, 3, false, lsgd.F32, lim); err == nil {
 		t.Error("work-group size 48: no error")
 	}
 }
@@ -119,8 +123,9 @@ func TestTiledShape(t *testing.T) {
 			tt = 1 + rng.IntN(20)
 		}
 		rows := 1 + rng.IntN(1<<24)
-		s, err := newTiledShape(c4, elem, rows, maxWG, fixed, shared, tr, tt)
-		name := fmt.Sprintf("c4 %d elem %d shared %d maxWG %d fixed %v tr %d tt %d", c4, elem, shared, maxWG, fixed, tr, tt)
+		weighted := trial%2 == 1
+		s, err := newTiledShape(c4, elem, rows, maxWG, fixed, weighted, shared, tr, tt)
+		name := fmt.Sprintf("c4 %d elem %d shared %d maxWG %d fixed %v weighted %v tr %d tt %d", c4, elem, shared, maxWG, fixed, weighted, tr, tt)
 		if err != nil {
 			// Nothing fits: not even the smallest tile allowed.
 			minWG := min(32, maxWG)
@@ -129,6 +134,9 @@ func TestTiledShape(t *testing.T) {
 			}
 			r, sl := minWG/4, minWG/min(c4+1, minWG)
 			smallest := int64(4*elem)*int64(max(r*(c4|1), sl*(c4+1))+r+c4+1) + int64(16*r)
+			if weighted {
+				smallest += int64(2 * r * elem)
+			}
 			if tr == 0 && smallest <= shared {
 				t.Fatalf("%s: %v, but %d-invocation groups with %d-row tiles fit (%d bytes)", name, err, minWG, minWG/4, smallest)
 			}
@@ -183,7 +191,7 @@ func TestAutoKernel(t *testing.T) {
 		if c.shared > 0 {
 			l2.sharedBytes = c.shared
 		}
-		l, err := newLayout(1000, c.cols, lsgd.F32, l2)
+		l, err := newLayout(1000, c.cols, false, lsgd.F32, l2)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -195,7 +203,7 @@ func TestAutoKernel(t *testing.T) {
 		}
 	}
 	lim.kernel, lim.sharedBytes = kernelTiled, 4<<10
-	if _, err := newLayout(1000, 129, lsgd.F32, lim); err == nil {
+	if _, err := newLayout(1000, 129, false, lsgd.F32, lim); err == nil {
 		t.Error("forced tiled kernel without room for a tile: no error")
 	} else {
 		t.Log(err)

@@ -44,7 +44,7 @@ func (d *Data) SetFamily(f lsgd.Family) error {
 		l := d.l
 		name, defs := d.gradSource()
 		extra := []def{{"C4", l.c4}, {"COLS", l.cols}, {"LOGIT", 1}, {"TGT", d.target}}
-		g, err := d.b.program(c, name, d.f64, append(extra, defs...)...)
+		g, err := d.b.program(c, name, d.f64, append(append(extra, defs...), d.weightDefs()...)...)
 		if err != nil {
 			return err
 		}

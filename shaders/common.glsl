@@ -11,6 +11,7 @@
 //	COLS   table columns (the target included); the intercept is entry COLS
 //	F64    defined when the table is stored in double
 //	ACC64  defined when a row kernel accumulates in double (moments)
+//	WEIGHTED  defined when the table has row weights (see loadW)
 
 #ifdef F64
 #define REAL double
@@ -86,6 +87,41 @@ RVEC loadX(uint k, uint i) {
 	return RVEC(0);
 #endif
 }
+
+#ifdef WEIGHTED
+// The row weights, in the storage type, split like the table: weight
+// buffer k (binding 7 + k) holds the weights of the rows of table buffer k
+// bound at binding k.
+layout(std430, binding = 7) readonly restrict buffer W0 { REAL w0[]; };
+#if NX > 1
+layout(std430, binding = 8) readonly restrict buffer W1 { REAL w1[]; };
+#endif
+#if NX > 2
+layout(std430, binding = 9) readonly restrict buffer W2 { REAL w2[]; };
+#endif
+#if NX > 3
+layout(std430, binding = 10) readonly restrict buffer W3 { REAL w3[]; };
+#endif
+
+// loadW returns the weight of row i of table buffer k (k < NX).
+REAL loadW(uint k, uint i) {
+#if NX == 1
+	return w0[i];
+#else
+	switch (k) {
+	case 0u: return w0[i];
+	case 1u: return w1[i];
+#if NX > 2
+	case 2u: return w2[i];
+#endif
+#if NX > 3
+	case 3u: return w3[i];
+#endif
+	}
+	return REAL(0);
+#endif
+}
+#endif
 #endif
 
 #ifdef LANES

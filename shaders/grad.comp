@@ -14,6 +14,9 @@
 // With LOGIT (the binomial family) the residual is σ(z) − y, z the sum
 // above (w's label entry is zero) and y the label column TGT, and the
 // second lane sums each row's log(1+e^z) − y·z instead of r² (logitRL).
+//
+// With WEIGHTED each row's terms are multiplied by its weight w_i (loadW):
+// the sums are Σ w·r·x', Σ w·r and Σ w·r² (Σ w·(log(1+e^z) − y·z)).
 
 layout(local_size_x = WG) in;
 
@@ -37,6 +40,14 @@ shared RVEC ws[C4 + 1];
 #define WV(j) ws[j]
 #else
 #define WV(j) w[j]
+#endif
+
+// RW is the row's residual as it enters the sums: w·r when weighted
+// (the binomial family's rl is weighted already).
+#if defined(WEIGHTED) && !defined(LOGIT)
+#define RW rw
+#else
+#define RW r
 #endif
 
 void main() {
@@ -67,7 +78,8 @@ void main() {
 		if (c >= nbound) {
 			continue;
 		}
-		uint base = (row - (chunk0 + c) * chunkRows) * uint(C4);
+		uint ri = row - (chunk0 + c) * chunkRows;
+		uint base = ri * uint(C4);
 		REAL r = b;
 #if C4 <= 16
 		RVEC xr[C4];
@@ -78,10 +90,15 @@ void main() {
 #ifdef LOGIT
 		// r is the linear predictor z (the label's w entry is zero).
 		RVEC rl = RVEC(logitRL(r, xr[TGT / 4][TGT % 4] + yshift), 0, 0);
+#ifdef WEIGHTED
+		rl *= loadW(c, ri);
+#endif
 		r = rl.x;
+#elif defined(WEIGHTED)
+		REAL rw = loadW(c, ri) * r;
 #endif
 		for (int j = 0; j < C4; j++) {
-			acc[j] += r * xr[j];
+			acc[j] += RW * xr[j];
 		}
 #else
 		for (int j = 0; j < C4; j++) {
@@ -89,17 +106,22 @@ void main() {
 		}
 #ifdef LOGIT
 		RVEC rl = RVEC(logitRL(r, loadX(c, base + uint(TGT / 4))[TGT % 4] + yshift), 0, 0);
+#ifdef WEIGHTED
+		rl *= loadW(c, ri);
+#endif
 		r = rl.x;
+#elif defined(WEIGHTED)
+		REAL rw = loadW(c, ri) * r;
 #endif
 		for (int j = 0; j < C4; j++) {
-			acc[j] += r * loadX(c, base + uint(j));
+			acc[j] += RW * loadX(c, base + uint(j));
 		}
 #endif
-		acc[C4].x += r;
+		acc[C4].x += RW;
 #ifdef LOGIT
-		acc[C4].y += rl.y; // the row's negative log-likelihood
+		acc[C4].y += rl.y; // the row's negative log-likelihood (weighted)
 #else
-		acc[C4].y += r * r;
+		acc[C4].y += RW * r;
 #endif
 	}
 	treeStore(acc, gl_WorkGroupID.x + groupBase);

@@ -32,6 +32,11 @@
 // no special case: a row outside the window or past n loads zeros and has
 // r = 0, adding exactly nothing.
 //
+// With WEIGHTED the same invocations also read each row's weight (loadW)
+// into rwt, beside rinfo (0 for a row outside the window or past n), and
+// the gradient phase adds w·r·x'_j and (w·r, w·r², 0, 0); with LOGIT the
+// row's (σ(z) − y, log(1+e^z) − y·z) is multiplied by w.
+//
 // Header (gpu/layout.go, tiledShape): C4, COLS, NX as for grad.comp, and
 //
 //	WG       invocations per work group
@@ -67,11 +72,17 @@ shared RVEC tile[TILELEN]; // the tile, row i at i·CP; at the end the slices' s
 shared RVEC rp[TR];        // per tile row, the residual's PR parts (part 0 with b)
 shared uvec2 rinfo[2 * TR]; // per tile row (two tiles): vec4 offset in its buffer, buffer (≥ nbound: none)
 shared RVEC ws[LANES];     // the point, then (b, 0, 0, 0)
+#ifdef WEIGHTED
+shared REAL rwt[2 * TR];   // per tile row (two tiles): its weight
+#endif
 
 // rowInfo records where the row at position q of the segment is, for
 // tile row t of the tile in slot.
 void rowInfo(uint t, uint q, uint slot) {
 	uvec2 info = uvec2(0u, 0xFFFFFFFFu);
+#ifdef WEIGHTED
+	REAL wt = REAL(0);
+#endif
 	if (q < n) {
 		uint row = pos0 + q;
 		if (shuffled != 0u) {
@@ -80,9 +91,15 @@ void rowInfo(uint t, uint q, uint slot) {
 		uint c = row / chunkRows - chunk0; // wraps to a huge value below the window
 		if (c < nbound) {
 			info = uvec2((row - (chunk0 + c) * chunkRows) * uint(C4), c);
+#ifdef WEIGHTED
+			wt = loadW(c, row - (chunk0 + c) * chunkRows);
+#endif
 		}
 	}
 	rinfo[slot * uint(TR) + t] = info;
+#ifdef WEIGHTED
+	rwt[slot * uint(TR) + t] = wt;
+#endif
 }
 
 void main() {
@@ -186,6 +203,9 @@ void main() {
 			RVEC rl = RVEC(0);
 			if (rinfo[slot * uint(TR) + t].y < nbound) {
 				rl.xy = logitRL(z, tile[t * uint(CP) + uint(TGT / 4)][TGT % 4] + yshift);
+#ifdef WEIGHTED
+				rl.xy *= rwt[slot * uint(TR) + t];
+#endif
 			}
 			rp[t] = rl;
 		}
@@ -211,7 +231,13 @@ void main() {
 				r += q.z;
 				r += q.w;
 #endif
+#ifdef WEIGHTED
+				REAL rr = r;
+				r *= rwt[slot * uint(TR) + i]; // w·r
+				RVEC last = r * RVEC(1, rr, 0, 0);
+#else
 				RVEC last = r * RVEC(1, r, 0, 0);
+#endif
 #endif
 				for (int m = 0; m < M; m++) {
 					uint j = jl + uint(m * NLT);

@@ -16,6 +16,10 @@
 // a pass are added in the order they run: a fixed order, the same bits
 // every run.
 //
+// With WEIGHTED the sums are G' = Σ_i w_i·x̃'_i x̃'_iᵀ: the row tile's
+// staged values are multiplied by the row's weight (loadW; exact in double
+// for float32 values), so the last row of G' holds Σ w·x' and Σ w.
+//
 // Defines: T (tile side, 32), RB (rows staged at a time), RC (rows per
 // chunk), and for the first stage C4, COLS, NX (see common.glsl).
 
@@ -84,6 +88,16 @@ dvec4 loadRow(uint q, uint v) {
 	return x;
 }
 
+#ifdef WEIGHTED
+// rowWeight returns the weight of the row at segment position q (< n), 0
+// outside the bound window.
+double rowWeight(uint q) {
+	uint row = pos0 + q;
+	uint c = row / chunkRows - chunk0;
+	return c < nbound ? double(loadW(c, row - (chunk0 + c) * chunkRows)) : 0.0;
+}
+#endif
+
 void main() {
 	uint g = groupBase + gl_WorkGroupID.x;
 	uint tile = g / nrc;
@@ -105,6 +119,11 @@ void main() {
 			dvec4 x = dvec4(0);
 			if (r0 + si < qe) {
 				x = loadRow(r0 + si, vb);
+#ifdef WEIGHTED
+				if (t < nh) {
+					x *= rowWeight(r0 + si);
+				}
+#endif
 			}
 			if (t < nh) {
 				sa[e] = x;

@@ -3,7 +3,9 @@
 // values overflow float32 beyond 1.8e19). With mode 0 each work group sums
 // x' over its WG·R rows; with mode 1 it sums (x' − m')², m' the column
 // means of the stored values (binding 4, double). Same row mapping and
-// tree as grad.comp; LANES = C4.
+// tree as grad.comp; LANES = C4. With WEIGHTED every row's terms are
+// multiplied by its weight w (in double), and LANES = C4 + 1: the last
+// lane is (Σw, 0, 0, 0).
 
 layout(local_size_x = WG) in;
 
@@ -35,14 +37,22 @@ void main() {
 		if (c >= nbound) {
 			continue;
 		}
-		uint base = (row - (chunk0 + c) * chunkRows) * uint(C4);
+		uint ri = row - (chunk0 + c) * chunkRows;
+		uint base = ri * uint(C4);
+#ifdef WEIGHTED
+		AREAL wt = AREAL(loadW(c, ri));
+		acc[C4].x += wt;
+#define WT wt *
+#else
+#define WT
+#endif
 		for (int j = 0; j < C4; j++) {
 			AVEC x = AVEC(loadX(c, base + uint(j)));
 			if (mode == 1u) {
 				AVEC e = x - AVEC(mean[j]);
-				acc[j] += e * e;
+				acc[j] += WT (e * e);
 			} else {
-				acc[j] += x;
+				acc[j] += WT x;
 			}
 		}
 	}
