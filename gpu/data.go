@@ -21,9 +21,11 @@ import (
 // shifted, x' = x − shift_j, the shift kept in float64 on the host and the
 // device (initially the column's mean, so columns with a large offset keep
 // their digits in float32); every method accounts for it. A weighted
-// table's weights are stored in buffers of their own, in the storage type,
-// one per table buffer (the rows of table buffer k weighted by weight
-// buffer k), bound beside the table buffers.
+// table's weights are stored in buffers of their own, one per table buffer
+// (the rows of table buffer k weighted by weight buffer k), bound beside
+// the table buffers: in the storage type for the gradient kernels, and as
+// given, in double, for Moments and Gram (one set of buffers when the
+// storage is double).
 type Data struct {
 	b      *Backend
 	l      *layout
@@ -32,7 +34,8 @@ type Data struct {
 	shift  []float64 // per stored column (4·c4, zero past cols)
 
 	x                            []*gldev.Buffer // table buffers
-	wt                           []*gldev.Buffer // weight buffers, one per table buffer (nil: unweighted)
+	wt                           []*gldev.Buffer // weight buffers in the storage type, one per table buffer (nil: unweighted)
+	wt64                         []*gldev.Buffer // the same in double (wt itself for double storage)
 	order                        []*gldev.Buffer // SetOrder's permutation, split like the table
 	w, part, acc, vec, stat, out *gldev.Buffer
 
@@ -126,7 +129,7 @@ func (d *Data) setup(c *gldev.Ctx) error {
 	}
 	name, defs := d.gradSource()
 	d.pGrad = prog(name, append(defs, d.weightDefs()...)...)
-	d.pMoments = prog("moments.comp", append([]def{{"WG", l.wg}, {"R", l.r}, {"NX", 1}, {"LANES", l.momLanes}, {"KB", l.kbMoments}, {"ACC64", 1}}, d.weightDefs()...)...)
+	d.pMoments = prog("moments.comp", append([]def{{"WG", l.wg}, {"R", l.r}, {"NX", 1}, {"LANES", l.momLanes}, {"KB", l.kbMoments}, {"ACC64", 1}}, d.weightDefs64()...)...)
 	d.pPredict = prog("predict.comp", def{"WG", l.wg}, def{"NX", 1})
 	d.pStd = prog("standardize.comp", def{"WG", l.wg})
 	d.pReduce = prog("reduce.comp", def{"WG", l.smallWG})
@@ -162,9 +165,15 @@ func (d *Data) setup(c *gldev.Ctx) error {
 				name = fmt.Sprintf("weight buffer %d of %d", k+1, l.nchunks)
 			}
 			d.wt = append(d.wt, buf(name, int64(l.chunkLen(k)*l.elem)))
+			if !d.f64 {
+				d.wt64 = append(d.wt64, buf(name+" (double)", int64(l.chunkLen(k)*8)))
+			}
 			if err != nil {
 				return err
 			}
+		}
+		if d.f64 {
+			d.wt64 = d.wt
 		}
 	}
 	d.w = buf("the evaluation point", int64(l.c4+1)*32) // or the means in double
@@ -191,15 +200,24 @@ func (d *Data) weightDefs() []def {
 	return nil
 }
 
-// bindWeights binds the weight buffers of table buffers chunk0… beside the
-// table buffers bound at 0…nx−1 (the last one repeated, as the table's
-// are); nothing for an unweighted table.
-func (d *Data) bindWeights(c *gldev.Ctx, chunk0, nbound, nx int) {
-	if d.wt == nil {
+// weightDefs64 is weightDefs for the kernels that read the weights in
+// double (moments and gram): WEIGHTED and WDOUBLE.
+func (d *Data) weightDefs64() []def {
+	if d.l.weighted {
+		return []def{{"WEIGHTED", 1}, {"WDOUBLE", 1}}
+	}
+	return nil
+}
+
+// bindWeights binds the weight buffers ws (d.wt or d.wt64) of table
+// buffers chunk0… beside the table buffers bound at 0…nx−1 (the last one
+// repeated, as the table's are); nothing for an unweighted table.
+func (d *Data) bindWeights(c *gldev.Ctx, ws []*gldev.Buffer, chunk0, nbound, nx int) {
+	if ws == nil {
 		return
 	}
 	for k := 0; k < nx; k++ {
-		c.Bind(weightBinding+k, d.wt[chunk0+min(k, nbound-1)])
+		c.Bind(weightBinding+k, ws[chunk0+min(k, nbound-1)])
 	}
 }
 
@@ -277,8 +295,9 @@ func (d *Data) upload(t *lsgd.Table) error {
 	return d.b.dev.Do(func(c *gldev.Ctx) error { return c.Err() })
 }
 
-// uploadWeights copies the weights, converted to the storage type, into
-// the weight buffers in batches.
+// uploadWeights copies the weights into the double weight buffers and,
+// converted to float32 for a float32 table, into the storage-type ones, in
+// batches.
 func (d *Data) uploadWeights(t *lsgd.Table) error {
 	l := d.l
 	batch := stagingBytes / 8
@@ -303,12 +322,10 @@ func (d *Data) uploadWeights(t *lsgd.Table) error {
 					}
 				}
 			}
-			off := int64(a * l.elem)
 			err := d.b.dev.Do(func(c *gldev.Ctx) error {
-				if d.f64 {
-					gldev.Upload(c, d.wt[k], off, src)
-				} else {
-					gldev.Upload(c, d.wt[k], off, s32[:n])
+				gldev.Upload(c, d.wt64[k], int64(a*8), src)
+				if !d.f64 {
+					gldev.Upload(c, d.wt[k], int64(a*4), s32[:n])
 				}
 				return nil
 			})
@@ -433,7 +450,7 @@ func (d *Data) momentsPass(c *gldev.Ctx, mode uint32) {
 	d.segs = l.segments(lsgd.Rows{Lo: 0, Hi: l.rows}, 1, l.rowsPerGroup(), l.partMoments, d.segs)
 	for i, s := range d.segs {
 		c.Bind(0, d.x[s.chunk0])
-		d.bindWeights(c, s.chunk0, 1, 1)
+		d.bindWeights(c, d.wt64, s.chunk0, 1, 1)
 		c.Bind(4, d.w)
 		c.Bind(5, d.part)
 		c.SetUint(p, "n", uint32(s.n))
@@ -627,7 +644,7 @@ func (d *Data) gradPass(c *gldev.Ctx, at lsgd.Slot, rows lsgd.Rows, record bool)
 		for k := 0; k < l.nx; k++ {
 			c.Bind(k, d.x[s.chunk0+min(k, s.nbound-1)])
 		}
-		d.bindWeights(c, s.chunk0, s.nbound, l.nx)
+		d.bindWeights(c, d.wt, s.chunk0, s.nbound, l.nx)
 		c.Bind(4, d.w)
 		c.Bind(5, d.part)
 		if s.oc >= 0 {
@@ -792,7 +809,11 @@ func (d *Data) Release() error {
 	}
 	d.released = true
 	err := d.b.dev.Do(func(c *gldev.Ctx) error {
-		for _, b := range append(append(append([]*gldev.Buffer{d.w, d.part, d.acc, d.vec, d.stat, d.out}, d.x...), d.wt...), d.order...) {
+		bufs := append(append([]*gldev.Buffer{d.w, d.part, d.acc, d.vec, d.stat, d.out}, d.x...), d.order...)
+		if !d.f64 {
+			bufs = append(bufs, d.wt64...)
+		}
+		for _, b := range append(bufs, d.wt...) {
 			c.Release(b)
 		}
 		d.gram.release(c)

@@ -77,7 +77,7 @@ func (d *Data) gramSetup(c *gldev.Ctx) error {
 	g.redWG = min(l.smallWG, 256)
 	var err error
 	g.prog, err = b.program(c, "gram.comp", d.f64, append([]def{{"C4", l.c4}, {"COLS", l.cols}, {"NX", l.nx},
-		{"T", gramT}, {"RB", gramRB}, {"RC", gramRC}}, d.weightDefs()...)...)
+		{"T", gramT}, {"RB", gramRB}, {"RC", gramRC}}, d.weightDefs64()...)...)
 	if err != nil {
 		return err
 	}
@@ -162,7 +162,7 @@ func (d *Data) Gram(rows lsgd.Rows) ([]float64, error) {
 				for k := 0; k < l.nx; k++ {
 					c.Bind(k, d.x[s.chunk0+min(k, s.nbound-1)])
 				}
-				d.bindWeights(c, s.chunk0, s.nbound, l.nx)
+				d.bindWeights(c, d.wt64, s.chunk0, s.nbound, l.nx)
 				c.Bind(4, g.pairs)
 				c.Bind(5, g.part)
 				c.SetUint(pg, "n", uint32(s.n))

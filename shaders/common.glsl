@@ -12,6 +12,7 @@
 //	F64    defined when the table is stored in double
 //	ACC64  defined when a row kernel accumulates in double (moments)
 //	WEIGHTED  defined when the table has row weights (see loadW)
+//	WDOUBLE   defined when a weighted kernel reads the weights in double
 
 #ifdef F64
 #define REAL double
@@ -89,22 +90,29 @@ RVEC loadX(uint k, uint i) {
 }
 
 #ifdef WEIGHTED
-// The row weights, in the storage type, split like the table: weight
-// buffer k (binding 7 + k) holds the weights of the rows of table buffer k
-// bound at binding k.
-layout(std430, binding = 7) readonly restrict buffer W0 { REAL w0[]; };
+// The row weights, split like the table: weight buffer k (binding 7 + k)
+// holds the weights of the rows of table buffer k bound at binding k. The
+// gradient kernels read them in the storage type; Moments and Gram, which
+// sum in double, read them as given (WDOUBLE: a double copy of a float32
+// table's weights).
+#if defined(F64) || defined(WDOUBLE)
+#define WREAL double
+#else
+#define WREAL float
+#endif
+layout(std430, binding = 7) readonly restrict buffer W0 { WREAL w0[]; };
 #if NX > 1
-layout(std430, binding = 8) readonly restrict buffer W1 { REAL w1[]; };
+layout(std430, binding = 8) readonly restrict buffer W1 { WREAL w1[]; };
 #endif
 #if NX > 2
-layout(std430, binding = 9) readonly restrict buffer W2 { REAL w2[]; };
+layout(std430, binding = 9) readonly restrict buffer W2 { WREAL w2[]; };
 #endif
 #if NX > 3
-layout(std430, binding = 10) readonly restrict buffer W3 { REAL w3[]; };
+layout(std430, binding = 10) readonly restrict buffer W3 { WREAL w3[]; };
 #endif
 
 // loadW returns the weight of row i of table buffer k (k < NX).
-REAL loadW(uint k, uint i) {
+WREAL loadW(uint k, uint i) {
 #if NX == 1
 	return w0[i];
 #else
@@ -118,7 +126,7 @@ REAL loadW(uint k, uint i) {
 	case 3u: return w3[i];
 #endif
 	}
-	return REAL(0);
+	return WREAL(0);
 #endif
 }
 #endif

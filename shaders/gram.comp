@@ -17,8 +17,8 @@
 // every run.
 //
 // With WEIGHTED the sums are G' = Σ_i w_i·x̃'_i x̃'_iᵀ: the row tile's
-// staged values are multiplied by the row's weight (loadW; exact in double
-// for float32 values), so the last row of G' holds Σ w·x' and Σ w.
+// staged values are multiplied by the row's weight (loadW, in double:
+// WDOUBLE), so the last row of G' holds Σ w·x' and Σ w.
 //
 // Defines: T (tile side, 32), RB (rows staged at a time), RC (rows per
 // chunk), and for the first stage C4, COLS, NX (see common.glsl).

@@ -4,7 +4,7 @@
 // x' over its WG·R rows; with mode 1 it sums (x' − m')², m' the column
 // means of the stored values (binding 4, double). Same row mapping and
 // tree as grad.comp; LANES = C4. With WEIGHTED every row's terms are
-// multiplied by its weight w (in double), and LANES = C4 + 1: the last
+// multiplied by its weight w (read in double: WDOUBLE), and LANES = C4 + 1: the last
 // lane is (Σw, 0, 0, 0).
 
 layout(local_size_x = WG) in;
