@@ -3,12 +3,15 @@
 package gpu
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"strings"
 	"testing"
 
 	"github.com/lsgd/lsgd"
+	"github.com/lsgd/lsgd/tableio"
 )
 
 // weightOptions are the configurations the weighted kernels are checked
@@ -459,4 +462,28 @@ func checkPredictIgnoresWeights(t *testing.T, name string, b *Backend, d lsgd.Da
 			t.Fatalf("%s: predict[%d] = %v weighted, %v unweighted", name, i, got[i], want[i])
 		}
 	}
+}
+
+// TestWeightOverflow: a weight beyond float32's range is a load error
+// naming the row and the weight column, with the float64 remedy, for a
+// float32 table; float64 storage takes it.
+func TestWeightOverflow(t *testing.T) {
+	tab := tableio.NewTable(3, 2, lsgd.F64)
+	for i := 0; i < 3; i++ {
+		tab.Set(i, 0, float64(i))
+		tab.Set(i, 1, float64(i*i))
+	}
+	tab.Source, tab.Weights, tab.WeightName = "big.csv", []float64{1, 1e39, 2}, "w"
+	_, err := newBackendOrSkip(t).Load(tab, false)
+	var ie *tableio.InputError
+	if !errors.As(err, &ie) || ie.Fix != tableio.FixFloat64 || !strings.Contains(err.Error(), "big.csv") ||
+		!strings.Contains(err.Error(), `"w"`) || !strings.Contains(err.Error(), "overflows float32") {
+		t.Fatalf("weight 1e39 in float32: error %v; want an input error naming big.csv and column \"w\", with the float64 fix", err)
+	}
+	t.Log(err)
+	d, err := newBackendOrSkip(t, Options{F64: true}).Load(tab, false)
+	if err != nil {
+		t.Fatalf("weight 1e39 in float64: %v", err)
+	}
+	d.Release()
 }
