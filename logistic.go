@@ -37,7 +37,7 @@ type logitSample struct {
 	x    []float64 // s×q
 	y    []float64
 	w    []float64 // the rows' weights (1 when the table has none)
-	rmax float64 // the largest row norm ‖x̃_i‖ over the free coordinates
+	rmax float64   // the largest row norm ‖x̃_i‖ over the free coordinates
 }
 
 // hessianChunk is the number of sample rows whose contribution to the
