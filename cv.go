@@ -106,6 +106,7 @@ func CrossValidate(ctx context.Context, b Backend, t *Table, opt CVOptions) (*CV
 	if err := t.Check(); err != nil {
 		return nil, &InputError{Msg: err.Error()}
 	}
+	t = unitWeights(t)
 	switch {
 	case opt.L1Ratio < 0 || opt.L1Ratio > 1 || math.IsNaN(opt.L1Ratio):
 		return nil, inputErrorf("the L1 ratio must be in [0, 1], got %g", opt.L1Ratio)
@@ -237,17 +238,23 @@ func CrossValidate(ctx context.Context, b Backend, t *Table, opt CVOptions) (*CV
 		}
 	}
 	res.CVMSE, res.CVSE = make([]float64, nl), make([]float64, nl)
-	n := float64(t.Rows)
+	// Each fold counts by its rows, or by its weight Σ w_i for a weighted
+	// table (the Gram's last entry).
+	foldW, n := make([]float64, k), 0.0
+	for f, G := range grams {
+		foldW[f] = G[p*p-1]
+		n += foldW[f]
+	}
 	for i := 0; i < nl; i++ {
 		m := 0.0
 		for f := 0; f < k; f++ {
-			m += float64(res.FoldRows[f]) * res.FoldMSE[f][i]
+			m += foldW[f] * res.FoldMSE[f][i]
 		}
 		m /= n
 		v := 0.0
 		for f := 0; f < k; f++ {
 			e := res.FoldMSE[f][i] - m
-			v += float64(res.FoldRows[f]) * e * e
+			v += foldW[f] * e * e
 		}
 		res.CVMSE[i] = m
 		res.CVSE[i] = math.Sqrt(v / n / float64(k-1))
@@ -305,6 +312,9 @@ func foldPath(t *Table, full, Gf []float64, p int, feats []int, f int, lambdas [
 	cols := append(append([]int(nil), feats...), t.Target)
 	c := p - 1
 	nf := Gf[c*p+c]
+	if !(nf > 0) {
+		return nil, inputErrorf("%s: every row of fold %d has weight 0: it cannot be scored; draw other folds", t.Label(), f)
+	}
 	m := make([]float64, d+1)
 	for a, j := range cols {
 		m[a] = Gf[j*p+c] / nf
@@ -450,7 +460,14 @@ func foldGrams(b Backend, t *Table, order []int32, ranges []Rows) ([][]float64, 
 
 // permuteRows returns a packed copy of t whose row i is t's row order[i].
 func permuteRows(t *Table, order []int32) *Table {
-	c := &Table{Source: t.Source, Names: t.Names, Target: t.Target, Rows: t.Rows, Cols: t.Cols, Stride: t.Cols}
+	c := &Table{Source: t.Source, Names: t.Names, Target: t.Target, Rows: t.Rows, Cols: t.Cols, Stride: t.Cols,
+		WeightName: t.WeightName}
+	if t.Weights != nil {
+		c.Weights = make([]float64, t.Rows)
+		for i, r := range order {
+			c.Weights[i] = t.Weights[r]
+		}
+	}
 	if t.F32 != nil {
 		c.F32 = make([]float32, t.Rows*t.Cols)
 	} else {

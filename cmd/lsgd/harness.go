@@ -90,7 +90,7 @@ func (a *app) compare(cmd *cobra.Command, f *compareFlags) error {
 		cfg.Log = a.stderr
 	}
 	if f.data != "" {
-		t, err := loadTableCtx(cmd.Context(), f.data, f.target, nil, lsgd.F64)
+		t, err := loadTableCtx(cmd.Context(), f.data, f.target, nil, "", lsgd.F64)
 		if err != nil {
 			return err
 		}
