@@ -2,11 +2,12 @@ package cpu
 
 import "github.com/lsgd/lsgd"
 
-// Gram returns G = Σ_i x̃_i x̃_iᵀ over the selected rows, where x̃_i is row i
-// of the table as currently stored (after any Standardize) with a 1
-// appended for the intercept: a p×p symmetric matrix, p = Cols()+1,
-// row-major. Its last row holds the column sums and the row count; the
-// target column's row and column hold Xᵀy and yᵀy.
+// Gram returns G = Σ_i w_i·x̃_i x̃_iᵀ over the selected rows, where x̃_i is
+// row i of the table as currently stored (after any Standardize) with a 1
+// appended for the intercept and w_i its weight (1 for an unweighted
+// table): a p×p symmetric matrix, p = Cols()+1, row-major. Its last row
+// holds the weighted column sums and Σw_i (the row count when unweighted);
+// the target column's row and column hold XᵀWy and yᵀWy.
 //
 // The reference sums the rows in order in plain float64 loops, the upper
 // triangle only, and mirrors it.
@@ -25,9 +26,10 @@ func (d *refData) Gram(rows lsgd.Rows) ([]float64, error) {
 			i = int(d.order[k])
 		}
 		copy(xt, d.row(i))
+		w := d.weight(i)
 		for j := 0; j < p; j++ {
 			gj := g[j*p : (j+1)*p]
-			xj := xt[j]
+			xj := w * xt[j]
 			for l := j; l < p; l++ {
 				gj[l] += xj * xt[l]
 			}

@@ -63,11 +63,12 @@ func (d *refData) gradientBinomial(at lsgd.Slot, rows lsgd.Rows) {
 			}
 		}
 		l, r := lsgd.LogisticLoss(z, x[tg])
+		w := d.weight(i)
 		for j, xj := range x {
-			g[j] += r * xj
+			g[j] += w * r * xj
 		}
-		g[c] += r
-		loss += l
+		g[c] += w * r
+		loss += w * l
 	}
 	d.finishGradient(v, float64(rows.Len()), loss)
 }

@@ -54,14 +54,28 @@ func (d *refData) row(i int) []float64 {
 	return d.t.F64[i*d.t.Stride : i*d.t.Stride+d.t.Cols]
 }
 
+// weight returns row i's weight w_i (1 for an unweighted table).
+func (d *refData) weight(i int) float64 {
+	if d.t.Weights == nil {
+		return 1
+	}
+	return d.t.Weights[i]
+}
+
+// Moments returns the weighted mean Σw_i·x_ij/Σw_i and the weighted RMS
+// √(Σw_i·(x_ij − mean_j)²/Σw_i) (every w_i = 1 for an unweighted table).
 func (d *refData) Moments(center bool) (mean, scale []float64, err error) {
 	c := d.t.Cols
 	mean, scale = make([]float64, c), make([]float64, c)
-	n := float64(d.t.Rows)
+	n := 0.0
+	for i := 0; i < d.t.Rows; i++ {
+		n += d.weight(i)
+	}
 	if center {
 		for i := 0; i < d.t.Rows; i++ {
+			w := d.weight(i)
 			for j, v := range d.row(i) {
-				mean[j] += v
+				mean[j] += w * v
 			}
 		}
 		for j := range mean {
@@ -69,9 +83,10 @@ func (d *refData) Moments(center bool) (mean, scale []float64, err error) {
 		}
 	}
 	for i := 0; i < d.t.Rows; i++ {
+		w := d.weight(i)
 		for j, v := range d.row(i) {
 			e := v - mean[j]
-			scale[j] += e * e
+			scale[j] += w * e * e
 		}
 	}
 	for j := range scale {
@@ -116,11 +131,12 @@ func (d *refData) Gradient(at lsgd.Slot, rows lsgd.Rows) error {
 		for j, xj := range x {
 			r += xj * v[j]
 		}
+		wr := d.weight(i) * r
 		for j, xj := range x {
-			g[j] += r * xj
+			g[j] += wr * xj
 		}
-		g[c] += r
-		loss += r * r
+		g[c] += wr
+		loss += wr * r
 	}
 	m := float64(rows.Len())
 	gn := 0.0

@@ -112,6 +112,7 @@ func TestBackend(t *testing.T, b lsgd.Backend) {
 	t.Run("Fit", func(t *testing.T) { testFit(t, b) })
 	t.Run("BinomialGradient", func(t *testing.T) { testBinomialGradient(t, b) })
 	t.Run("BinomialFit", func(t *testing.T) { testBinomialFit(t, b) })
+	t.Run("Weighted", func(t *testing.T) { testWeighted(t, b) })
 }
 
 func load(t *testing.T, b lsgd.Backend, tab *lsgd.Table) lsgd.Data {
@@ -128,10 +129,17 @@ func load(t *testing.T, b lsgd.Backend, tab *lsgd.Table) lsgd.Data {
 // loaded on b and on the reference, with the random source it was drawn
 // from (seeded with seed).
 func eachShape(t *testing.T, b lsgd.Backend, seed uint64, fn func(rng *rand.Rand, tab *lsgd.Table, d, ref lsgd.Data)) {
+	eachShapeWeighted(t, b, seed, nil, fn)
+}
+
+// eachShapeWeighted is eachShape with the rows of every table weighted by
+// weigh (nil: unweighted).
+func eachShapeWeighted(t *testing.T, b lsgd.Backend, seed uint64, weigh weigher, fn func(rng *rand.Rand, tab *lsgd.Table, d, ref lsgd.Data)) {
 	rng := rand.New(rand.NewPCG(seed, seed))
 	for _, n := range ConformanceRows {
 		for _, f := range ConformanceFeatures {
 			tab := randomTable(rng, n, f, b.Precision())
+			weigh.apply(rng, tab)
 			d := load(t, b, tab)
 			ref := load(t, cpu.NewReference(), tab)
 			fn(rng, tab, d, ref)
@@ -139,10 +147,18 @@ func eachShape(t *testing.T, b lsgd.Backend, seed uint64, fn func(rng *rand.Rand
 	}
 }
 
-func testMoments(t *testing.T, b lsgd.Backend) {
+func testMoments(t *testing.T, b lsgd.Backend) { momentsCases(t, b, 1, nil) }
+
+// momentsCases checks Moments against the reference on every shape, the
+// rows weighted by weigh (nil: unweighted).
+func momentsCases(t *testing.T, b lsgd.Backend, seed uint64, weigh weigher) {
 	u := b.Precision().UnitRoundoff()
-	eachShape(t, b, 1, func(_ *rand.Rand, tab *lsgd.Table, d, ref lsgd.Data) {
+	eachShapeWeighted(t, b, seed, weigh, func(_ *rand.Rand, tab *lsgd.Table, d, ref lsgd.Data) {
 		n := tab.Rows
+		sw := 0.0
+		for i := 0; i < n; i++ {
+			sw += tab.Weight(i)
+		}
 		for _, center := range []bool{true, false} {
 			m, s, err := d.Moments(center)
 			if err != nil {
@@ -152,13 +168,13 @@ func testMoments(t *testing.T, b lsgd.Backend) {
 			cm := checker{t: t, name: fmt.Sprintf("%s center=%v mean", tab.Source, center)}
 			cs := checker{t: t, name: fmt.Sprintf("%s center=%v scale", tab.Source, center)}
 			for j := range rm {
-				// Magnitude of the terms: mean |x| for the mean, and
-				// (|x|+|mean|)² spread for the scale.
+				// Magnitude of the terms: (weighted) mean |x| for the
+				// mean, and (|x|+|mean|)² spread for the scale.
 				mag := 0.0
 				for i := 0; i < n; i++ {
-					mag += math.Abs(tab.At(i, j))
+					mag += tab.Weight(i) * math.Abs(tab.At(i, j))
 				}
-				mag /= float64(n)
+				mag /= sw
 				cm.check(j, m[j], rm[j], tolFactor(b.Precision())*u*mag)
 				cs.check(j, s[j], rs[j], tolFactor(b.Precision())*u*(mag+math.Abs(rm[j]))*(1+mag/math.Max(rs[j], 1e-300)))
 			}
@@ -198,8 +214,9 @@ func gradSetup(t *testing.T, rng *rand.Rand, tab *lsgd.Table, ds ...lsgd.Data) (
 
 // gradTolerance returns, per component, u·tolFactor times the sum of the
 // magnitudes of the terms that make up the gradient (with the rounding of
-// v to the backend's precision folded in), and the same for the loss.
-func gradTolerance(b lsgd.Backend, ref lsgd.Data, v []float64, rows lsgd.Rows, order []int32, c int, read func(i, j int) float64) (tg []float64, tl float64) {
+// v to the backend's precision folded in, row i's terms weighted by w_i,
+// nil w: unweighted), and the same for the loss.
+func gradTolerance(b lsgd.Backend, v []float64, rows lsgd.Rows, order []int32, w []float64, c int, read func(i, j int) float64) (tg []float64, tl float64) {
 	u := b.Precision().UnitRoundoff()
 	k := tolFactor(b.Precision())
 	p := c + 1
@@ -217,11 +234,15 @@ func gradTolerance(b lsgd.Backend, ref lsgd.Data, v []float64, rows lsgd.Rows, o
 			ra += math.Abs(x * v[j])
 		}
 		mag := math.Abs(r) + ra
-		for j := 0; j < c; j++ {
-			tg[j] += mag * math.Abs(read(i, j))
+		wi := 1.0
+		if w != nil {
+			wi = w[i]
 		}
-		tg[c] += mag
-		tl += mag * mag
+		for j := 0; j < c; j++ {
+			tg[j] += wi * mag * math.Abs(read(i, j))
+		}
+		tg[c] += wi * mag
+		tl += wi * mag * mag
 	}
 	for j := range tg {
 		tg[j] = k * u * (2 / m) * tg[j]
@@ -229,11 +250,17 @@ func gradTolerance(b lsgd.Backend, ref lsgd.Data, v []float64, rows lsgd.Rows, o
 	return tg, k * u * tl / m
 }
 
-func testGradient(t *testing.T, b lsgd.Backend) {
-	rng := rand.New(rand.NewPCG(2, 2))
+func testGradient(t *testing.T, b lsgd.Backend) { gradientCases(t, b, 2, nil) }
+
+// gradientCases checks the least-squares pass against the reference on
+// every shape, over all rows, a range and shuffled rows, at two slots, the
+// rows weighted by weigh (nil: unweighted).
+func gradientCases(t *testing.T, b lsgd.Backend, seed uint64, weigh weigher) {
+	rng := rand.New(rand.NewPCG(seed, seed))
 	for _, n := range ConformanceRows {
 		for _, f := range ConformanceFeatures {
 			tab := randomTable(rng, n, f, b.Precision())
+			weigh.apply(rng, tab)
 			d := load(t, b, tab)
 			ref := load(t, cpu.NewReference(), tab)
 			v, _, _ := gradSetup(t, rng, tab, d, ref)
@@ -278,7 +305,7 @@ func testGradient(t *testing.T, b lsgd.Backend) {
 					// Tolerances from the standardized values the reference used.
 					vv := make([]float64, len(v))
 					ref.Vector(at, vv)
-					tg, tl := gradTolerance(b, ref, vv, rows, order, tab.Cols, func(i, j int) float64 {
+					tg, tl := gradTolerance(b, vv, rows, order, tab.Weights, tab.Cols, func(i, j int) float64 {
 						return stdValue(ref, i, j)
 					})
 					cg := checker{t: t, name: name + " grad"}

@@ -14,11 +14,16 @@ import (
 // rows indexing a fold-grouping permutation; contiguous ranges of
 // unequal length where the backend takes only those), add up to the Gram
 // matrix of all rows, ΣG_f = G, and to the float64 reference's.
-func testGramFolds(t *testing.T, b lsgd.Backend) {
-	rng := rand.New(rand.NewPCG(13, 13))
+func testGramFolds(t *testing.T, b lsgd.Backend) { gramFoldsCases(t, b, 13, nil) }
+
+// gramFoldsCases is testGramFolds with the rows weighted by weigh (nil:
+// unweighted).
+func gramFoldsCases(t *testing.T, b lsgd.Backend, seed uint64, weigh weigher) {
+	rng := rand.New(rand.NewPCG(seed, seed))
 	u := b.Precision().UnitRoundoff()
 	for _, cs := range []struct{ n, f, k int }{{1000, 6, 5}, {4099, 33, 10}, {257, 70, 3}} {
 		tab := randomTable(rng, cs.n, cs.f, b.Precision())
+		weigh.apply(rng, tab)
 		d := load(t, b, tab)
 		ref := load(t, cpu.NewReference(), tab)
 		n, p := cs.n, cs.f+2
@@ -71,8 +76,6 @@ func testGramFolds(t *testing.T, b lsgd.Backend) {
 			ck.check(k, sum[k], all[k], 2*tol[k])
 			ckRef.check(k, sum[k], want[k], 2*tol[k])
 		}
-		if sum[p*p-1] != float64(n) {
-			t.Errorf("%s: row count %g; want %d", name, sum[p*p-1], n)
-		}
+		checkCount(t, name, sum[p*p-1], tab, lsgd.Rows{Lo: 0, Hi: n}, order)
 	}
 }

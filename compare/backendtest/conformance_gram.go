@@ -10,9 +10,9 @@ import (
 	"github.com/lsgd/lsgd/cpu"
 )
 
-// gramMagnitude returns S_jl = Σ_i (|x̃_ij| + |μ_j|)·(|x̃_il| + |μ_l|) over
-// the selected rows, x̃ read from the float64 reference and μ the
-// reference's column means (0 for the intercept).
+// gramMagnitude returns S_jl = Σ_i w_i·(|x̃_ij| + |μ_j|)·(|x̃_il| + |μ_l|)
+// over the selected rows, x̃ read from the float64 reference, μ the
+// reference's column means (0 for the intercept) and w_i row i's weight.
 func gramMagnitude(ref lsgd.Data, tab *lsgd.Table, rows lsgd.Rows, order []int32) []float64 {
 	c := tab.Cols
 	p := c + 1
@@ -28,9 +28,10 @@ func gramMagnitude(ref lsgd.Data, tab *lsgd.Table, rows lsgd.Rows, order []int32
 			a[j] = math.Abs(stdValue(ref, i, j)) + math.Abs(mu[j])
 		}
 		a[c] = 1
+		w := tab.Weight(i)
 		for j := 0; j < p; j++ {
 			for l := j; l < p; l++ {
-				s[j*p+l] += a[j] * a[l]
+				s[j*p+l] += w * a[j] * a[l]
 			}
 		}
 	}
@@ -85,8 +86,11 @@ func gramOf(t *testing.T, d lsgd.Data, rows lsgd.Rows) []float64 {
 // Before every checked call the backend computes the Gram matrix of a
 // different range, so output buffers hold a wrong, finite answer (the
 // poison) that a call that skips a write would return.
-func testGram(t *testing.T, b lsgd.Backend) {
-	rng := rand.New(rand.NewPCG(11, 11))
+func testGram(t *testing.T, b lsgd.Backend) { gramCases(t, b, 11, nil) }
+
+// gramCases is testGram with the rows weighted by weigh (nil: unweighted).
+func gramCases(t *testing.T, b lsgd.Backend, seed uint64, weigh weigher) {
+	rng := rand.New(rand.NewPCG(seed, seed))
 	u := b.Precision().UnitRoundoff()
 	cases := []struct {
 		n, f int
@@ -101,6 +105,7 @@ func testGram(t *testing.T, b lsgd.Backend) {
 	for _, cs := range cases {
 		tab := randomTable(rng, cs.n, cs.f, b.Precision())
 		tab.Source += fmt.Sprintf(" std=%v", cs.std)
+		weigh.apply(rng, tab)
 		d := load(t, b, tab)
 		ref := load(t, cpu.NewReference(), tab)
 		if cs.std {
@@ -152,9 +157,7 @@ func testGram(t *testing.T, b lsgd.Backend) {
 					}
 				}
 			}
-			if got[p*p-1] != float64(rows.Len()) {
-				t.Errorf("%s: G[p−1,p−1] = %g; want the row count %d", name, got[p*p-1], rows.Len())
-			}
+			checkCount(t, name, got[p*p-1], tab, rows, order)
 			again := gramOf(t, d, rows)
 			for k := range got {
 				if math.Float64bits(again[k]) != math.Float64bits(got[k]) {

@@ -85,8 +85,9 @@ func binomialSetup(t *testing.T, rng *rand.Rand, tab *lsgd.Table, scaleZ float64
 // predictor z of a row is off by about u·(|z| + Σ|x_j·v_j|) =: u·A, so
 // σ(z) − y by at most a quarter of that plus u, and the loss term by A·u;
 // per component the tolerance is tolFactor·u·(1/m)·Σ (A+1)·|x̃_ij|, and
-// the loss's tolFactor·u·(1/m)·Σ (A+1).
-func binomialTolerance(b lsgd.Backend, v []float64, rows lsgd.Rows, order []int32, c, tg int, read func(i, j int) float64) (tg2 []float64, tl float64) {
+// the loss's tolFactor·u·(1/m)·Σ (A+1); row i's terms weighted by w_i
+// (nil w: unweighted).
+func binomialTolerance(b lsgd.Backend, v []float64, rows lsgd.Rows, order []int32, w []float64, c, tg int, read func(i, j int) float64) (tg2 []float64, tl float64) {
 	u := b.Precision().UnitRoundoff()
 	k := tolFactor(b.Precision())
 	p := c + 1
@@ -106,6 +107,9 @@ func binomialTolerance(b lsgd.Backend, v []float64, rows lsgd.Rows, order []int3
 			}
 		}
 		mag := math.Abs(z) + za + 1
+		if w != nil {
+			mag *= w[i]
+		}
 		for j := 0; j < c; j++ {
 			tol[j] += mag * math.Abs(read(i, j))
 		}
@@ -122,12 +126,17 @@ func binomialTolerance(b lsgd.Backend, v []float64, rows lsgd.Rows, order []int3
 // every shape, over all rows, a range and shuffled rows, at moderate and
 // at large linear predictors (|z| in the hundreds: σ saturates and a naive
 // log(1+e^z) would overflow).
-func testBinomialGradient(t *testing.T, b lsgd.Backend) {
-	rng := rand.New(rand.NewPCG(21, 21))
+func testBinomialGradient(t *testing.T, b lsgd.Backend) { binomialGradientCases(t, b, 21, nil) }
+
+// binomialGradientCases is testBinomialGradient with the rows weighted by
+// weigh (nil: unweighted).
+func binomialGradientCases(t *testing.T, b lsgd.Backend, seed uint64, weigh weigher) {
+	rng := rand.New(rand.NewPCG(seed, seed))
 	for _, n := range ConformanceRows {
 		for _, f := range ConformanceFeatures {
 			for _, scaleZ := range []float64{1, 300} {
 				tab := labelTable(rng, n, f, b.Precision())
+				weigh.apply(rng, tab)
 				d := load(t, b, tab)
 				ref := load(t, cpu.NewReference(), tab)
 				v := binomialSetup(t, rng, tab, scaleZ, d, ref)
@@ -170,7 +179,7 @@ func testBinomialGradient(t *testing.T, b lsgd.Backend) {
 					rst, _ := ref.Status()
 					vv := make([]float64, len(v))
 					ref.Vector(lsgd.Theta, vv)
-					tg, tl := binomialTolerance(b, vv, rows, order, tab.Cols, tab.Target, func(i, j int) float64 {
+					tg, tl := binomialTolerance(b, vv, rows, order, tab.Weights, tab.Cols, tab.Target, func(i, j int) float64 {
 						return stdValue(ref, i, j)
 					})
 					cg := checker{t: t, name: name + " grad"}
