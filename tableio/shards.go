@@ -178,7 +178,7 @@ func loadShards(pattern string, opt ReadOptions) (*Table, error) {
 		}
 		if part.Weights != nil {
 			t.Weights = append(t.Weights, part.Weights...)
-			t.WeightName = part.WeightName
+			t.WeightName, t.WeightAt = part.WeightName, part.WeightAt
 		}
 		n := part.Rows * part.Cols
 		if part.F32 != nil {

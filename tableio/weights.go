@@ -110,7 +110,7 @@ func splitWeights(t *Table, w int) (*Table, error) {
 	}
 	name := t.Names[w]
 	p := ioProject(t, keep, target)
-	p.Weights, p.WeightName = weights, name
+	p.Weights, p.WeightName, p.WeightAt = weights, name, w
 	if err := p.checkWeightValues(); err != nil {
 		return nil, err
 	}
