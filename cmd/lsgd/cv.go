@@ -113,6 +113,7 @@ type cvOutput struct {
 	Data        string  `json:"data"`
 	Rows        int     `json:"rows"`
 	Target      string  `json:"target"`
+	Weights     string  `json:"weights,omitempty"`
 	FoldColumn  string  `json:"fold_column,omitempty"`
 	Seed        uint64  `json:"seed"`
 	LoadSeconds float64 `json:"load_seconds"`
@@ -193,7 +194,7 @@ func (a *app) cv(cmd *cobra.Command, f *cvFlags) error {
 		}
 	}
 	if f.json {
-		return writeJSON(a.stdout, cvOutput{CVResult: res, Data: f.data, Rows: t.Rows, Target: t.Name(t.Target),
+		return writeJSON(a.stdout, cvOutput{CVResult: res, Data: f.data, Rows: t.Rows, Target: t.Name(t.Target), Weights: t.WeightName,
 			FoldColumn: fold, Seed: f.seed, LoadSeconds: loadTime.Seconds()})
 	}
 	w := a.stdout

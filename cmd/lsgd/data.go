@@ -90,3 +90,11 @@ func btoi(b bool) int {
 	}
 	return 0
 }
+
+// weightedBy is ", weighted by column "w"" for a weighted table, else "".
+func weightedBy(t *lsgd.Table) string {
+	if t.Weights == nil {
+		return ""
+	}
+	return fmt.Sprintf(", weighted by column %q", tableio.Clip(t.WeightName))
+}

@@ -85,6 +85,7 @@ type solveOutput struct {
 	Seconds     float64  `json:"seconds"`
 	Data        string   `json:"data"`
 	Rows        int      `json:"rows"`
+	Weights     string   `json:"weights,omitempty"` // the weight column
 	LoadSeconds float64  `json:"load_seconds"`
 	Warnings    []string `json:"warnings,omitempty"`
 }
@@ -124,7 +125,7 @@ func (a *app) solve(cmd *cobra.Command, f *solveFlags) error {
 	}
 	out := solveOutput{
 		Solution: sol, Converged: true, Reason: "exact", Backend: "cpu", Device: dev,
-		Precision: "f64", Seconds: time.Since(start).Seconds(), Data: f.data, Rows: t.Rows, LoadSeconds: load.Seconds(),
+		Precision: "f64", Seconds: time.Since(start).Seconds(), Data: f.data, Rows: t.Rows, Weights: t.WeightName, LoadSeconds: load.Seconds(),
 	}
 	if f.modelOut != "" {
 		m := sol.Model(t)
@@ -138,7 +139,7 @@ func (a *app) solve(cmd *cobra.Command, f *solveFlags) error {
 		return writeJSON(a.stdout, out)
 	}
 	w := a.stdout
-	fmt.Fprintf(w, "%s: %s, %s, target %q\n\n", f.data, plural(t.Rows, "row"), plural(len(sol.Features), "feature"), t.Name(t.Target))
+	fmt.Fprintf(w, "%s: %s, %s, target %q%s\n\n", f.data, plural(t.Rows, "row"), plural(len(sol.Features), "feature"), t.Name(t.Target), weightedBy(t))
 	if sol.Inference != nil {
 		printInference(w, sol, !f.noIntercept)
 	} else {

@@ -278,16 +278,17 @@ type trainOutput struct {
 	*lsgd.Result
 	Data        string        `json:"data"`
 	Rows        int           `json:"rows"`
+	Weights     string        `json:"weights,omitempty"` // the weight column
 	LoadSeconds float64       `json:"load_seconds"`
 	Verify      *verification `json:"verify,omitempty"`
 }
 
 func (a *app) printTrain(res *lsgd.Result, t *lsgd.Table, f *trainFlags, load time.Duration, ver *verification) error {
 	if f.json {
-		return writeJSON(a.stdout, trainOutput{Result: res, Data: f.data, Rows: t.Rows, LoadSeconds: load.Seconds(), Verify: ver})
+		return writeJSON(a.stdout, trainOutput{Result: res, Data: f.data, Rows: t.Rows, Weights: t.WeightName, LoadSeconds: load.Seconds(), Verify: ver})
 	}
 	w := a.stdout
-	fmt.Fprintf(w, "%s: %s, %s, target %q\n\n", f.data, plural(t.Rows, "row"), plural(len(res.Features), "feature"), t.Name(t.Target))
+	fmt.Fprintf(w, "%s: %s, %s, target %q%s\n\n", f.data, plural(t.Rows, "row"), plural(len(res.Features), "feature"), t.Name(t.Target), weightedBy(t))
 	printCoefficients(w, res.Features, res.Coef, res.Intercept, !f.noIntercept, res.CoefBound, res.InterceptBound)
 	conv := "no"
 	if res.Converged {
