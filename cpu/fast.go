@@ -79,6 +79,12 @@ func (b *Fast) Load(t *lsgd.Table, inPlace bool) (lsgd.Data, error) {
 		partial: make([]float64, nchunks*(p+1)),
 	}
 	d.vec = !b.opt.Portable && haveVector(b.opt.Precision)
+	if t.Weights != nil && t.F32 != nil {
+		d.wt32 = make([]float32, t.Rows)
+		for i, w := range t.Weights {
+			d.wt32[i] = float32(w)
+		}
+	}
 	d.workers = make([]worker, b.opt.Threads)
 	for w := range d.workers {
 		d.workers[w].g64 = make([]float64, p)
@@ -94,6 +100,9 @@ type worker struct {
 	w32     []float32
 	gather  []float64
 	gather3 []float32
+	// The weights of the gathered rows (weighted tables).
+	gatherW   []float64
+	gatherW32 []float32
 }
 
 type fastData struct {
@@ -104,6 +113,7 @@ type fastData struct {
 	partial []float64 // per chunk: p gradient sums then Σr²
 	workers []worker
 	w32     []float32 // the evaluation point rounded to float32
+	wt32    []float32 // a weighted float32 table's row weights, rounded to float32
 }
 
 func (d *fastData) Rows() int { return d.t.Rows }
@@ -147,7 +157,9 @@ func (d *fastData) Standardize(shift, mul []float64) error {
 // residual and accumulates r·x into the chunk's partial sums; the partials
 // are then merged in chunk order. Within a chunk the kernels take the rows
 // as four streams (see chunkSets); the order of the sums depends only on
-// the row range, never on the number of threads.
+// the row range, never on the number of threads. A weighted table runs the
+// weighted portable kernels (gradSetWeighted, logitSet with weights) over
+// the same chunks and row sets, each row's terms multiplied by its weight.
 func (d *fastData) Gradient(at lsgd.Slot, rows lsgd.Rows) error {
 	if err := checkRows(rows, d.t.Rows, d.order); err != nil {
 		return err
@@ -236,6 +248,7 @@ func (d *fastData) chunk64(w *worker, part, v []float64, lo, hi int, shuffled bo
 	clear(g)
 	var sr, srr float64
 	add := func(a, aa float64) { sr += a; srr += aa }
+	wt := t.Weights
 	if shuffled {
 		if len(w.gather) < blockRows*c {
 			w.gather = make([]float64, blockRows*c)
@@ -243,12 +256,24 @@ func (d *fastData) chunk64(w *worker, part, v []float64, lo, hi int, shuffled bo
 		for b := lo; b < hi; b += blockRows {
 			e := min(b+blockRows, hi)
 			buf := gather(w.gather, t.F64, s, c, d.order[b:e])
-			add(d.kernel64(buf, contiguous(e-b, c), v[:c], v[c], g))
+			set := contiguous(e-b, c)
+			var bw []float64
+			if wt != nil {
+				if len(w.gatherW) < blockRows {
+					w.gatherW = make([]float64, blockRows)
+				}
+				bw = gather(w.gatherW, wt, 1, 1, d.order[b:e])
+			}
+			add(d.kernel64(buf, set, v[:c], v[c], g, bw, set.scaled(c)))
 		}
 	} else {
 		x := t.F64[lo*s:]
 		chunkSets(hi-lo, s, hi-lo, func(off int, set rowSet) {
-			add(d.kernel64(x[off:], set, v[:c], v[c], g))
+			var bw []float64
+			if wt != nil {
+				bw = wt[lo+off/s:]
+			}
+			add(d.kernel64(x[off:], set, v[:c], v[c], g, bw, set.scaled(s)))
 		})
 	}
 	for j := 0; j < c; j++ {
@@ -275,6 +300,7 @@ func (d *fastData) chunk32(w *worker, part []float64, lo, hi int, shuffled bool)
 	c, s := t.Cols, t.Stride
 	g := w.g32[:c]
 	wv := d.w32
+	wt := d.wt32
 	flush := func(sr, srr float32) {
 		for j := 0; j < c; j++ {
 			part[j] += float64(g[j])
@@ -289,21 +315,39 @@ func (d *fastData) chunk32(w *worker, part []float64, lo, hi int, shuffled bool)
 		for b := lo; b < hi; b += blockRows {
 			e := min(b+blockRows, hi)
 			buf := gather(w.gather3, t.F32, s, c, d.order[b:e])
+			set := contiguous(e-b, c)
+			var bw []float32
+			if wt != nil {
+				if len(w.gatherW32) < blockRows {
+					w.gatherW32 = make([]float32, blockRows)
+				}
+				bw = gather(w.gatherW32, wt, 1, 1, d.order[b:e])
+			}
 			clear(g)
-			flush(d.kernel32(buf, contiguous(e-b, c), wv[:c], wv[c], g))
+			flush(d.kernel32(buf, set, wv[:c], wv[c], g, bw, set.scaled(c)))
 		}
 		return
 	}
 	x := t.F32[lo*s:]
 	chunkSets(hi-lo, s, blockRows, func(off int, set rowSet) {
+		var bw []float32
+		if wt != nil {
+			bw = wt[lo+off/s:]
+		}
 		clear(g)
-		flush(d.kernel32(x[off:], set, wv[:c], wv[c], g))
+		flush(d.kernel32(x[off:], set, wv[:c], wv[c], g, bw, set.scaled(s)))
 	})
 }
 
-func (d *fastData) kernel64(x []float64, set rowSet, w []float64, b float64, g []float64) (float64, float64) {
+// kernel64 runs the float64 kernel of the family over the rows of set;
+// with weights wt (nil: unweighted), the set's row at x[o] has the weight
+// at the same position of ws in wt.
+func (d *fastData) kernel64(x []float64, set rowSet, w []float64, b float64, g []float64, wt []float64, ws rowSet) (float64, float64) {
 	if d.family == lsgd.Binomial {
-		return logitSet64(x, set, len(w), d.t.Target, w, b, g)
+		return logitSet64(x, set, len(w), d.t.Target, w, b, g, wt, ws)
+	}
+	if wt != nil {
+		return gradSetWeighted64(x, set, len(w), w, b, g, wt, ws)
 	}
 	if d.vec {
 		return gradSetVec64(x, set, len(w), w, b, g)
@@ -311,9 +355,13 @@ func (d *fastData) kernel64(x []float64, set rowSet, w []float64, b float64, g [
 	return gradSetPortable64(x, set, len(w), w, b, g)
 }
 
-func (d *fastData) kernel32(x []float32, set rowSet, w []float32, b float32, g []float32) (float32, float32) {
+// kernel32 is kernel64 for float32 tables.
+func (d *fastData) kernel32(x []float32, set rowSet, w []float32, b float32, g []float32, wt []float32, ws rowSet) (float32, float32) {
 	if d.family == lsgd.Binomial {
-		return logitSet32(x, set, len(w), d.t.Target, w, b, g)
+		return logitSet32(x, set, len(w), d.t.Target, w, b, g, wt, ws)
+	}
+	if wt != nil {
+		return gradSetWeighted32(x, set, len(w), w, b, g, wt, ws)
 	}
 	if d.vec {
 		return gradSetVec32(x, set, len(w), w, b, g)

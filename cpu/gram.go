@@ -42,6 +42,7 @@ func gramChunkRows(m, c int) int {
 // accumulator.
 type gramScratch struct {
 	pa, pb []float64 // gramTile/4 + 1 micro-panels of gramBlock rows × 4 columns
+	wa     []float64 // the weights of the block's rows (weighted tables)
 	acc    []float64 // gramTile × gramTile
 	sum    []float64 // gramTile column sums
 }
@@ -59,6 +60,11 @@ type gramScratch struct {
 // the CPU has it, else portable Go), adding
 // each block's sums into the tile's accumulator. The chunks' partial matrices are then added
 // in chunk order, so G has the same bits for any GOMAXPROCS.
+//
+// A weighted table packs its column block a as w_i·x_i (one float64
+// rounding per value) and block b as x_i, on a diagonal tile too, so the
+// same micro-kernel sums w_i·x_ij·x_il and the column sums come out as
+// Σw_i·x_ij; the corner is Σw_i over the rows, in row order.
 func (d *fastData) Gram(rows lsgd.Rows) ([]float64, error) {
 	if err := checkRows(rows, d.t.Rows, d.order); err != nil {
 		return nil, err
@@ -100,6 +106,7 @@ func (d *fastData) Gram(rows lsgd.Rows) ([]float64, error) {
 			s := gramScratch{
 				pa:  make([]float64, (gramTile+4)*gramBlock),
 				pb:  make([]float64, (gramTile+4)*gramBlock),
+				wa:  make([]float64, gramBlock),
 				acc: make([]float64, gramTile*gramTile),
 				sum: make([]float64, gramTile),
 			}
@@ -134,6 +141,17 @@ func (d *fastData) Gram(rows lsgd.Rows) ([]float64, error) {
 		g[j*p+c] = s
 	}
 	g[c*p+c] = float64(m)
+	if wt := t.Weights; wt != nil {
+		sw := 0.0
+		for k := rows.Lo; k < rows.Hi; k++ {
+			i := k
+			if rows.Shuffled {
+				i = int(d.order[k])
+			}
+			sw += wt[i]
+		}
+		g[c*p+c] = sw
+	}
 	mirrorUpper(g, p)
 	return g, nil
 }
@@ -151,14 +169,19 @@ func (d *fastData) gramTask(s *gramScratch, shuffled bool, lo, hi, ja, jb int, p
 	clear(acc)
 	csum := s.sum
 	clear(csum)
+	weighted := d.t.Weights != nil
 	for r0 := lo; r0 < hi; r0 += gramBlock {
 		n := min(gramBlock, hi-r0)
 		d.gramPack(s.pa, shuffled, r0, n, ja, wa)
+		if weighted {
+			d.gramWeigh(s.pa, s.wa, shuffled, r0, n, ma)
+		}
 		pb := s.pa
-		if !diag {
+		if !diag || weighted {
 			d.gramPack(s.pb, shuffled, r0, n, jb, wb)
 			pb = s.pb
-		} else {
+		}
+		if diag {
 			// Column sums, row by row in order.
 			for u := 0; u < ma; u++ {
 				panel := s.pa[u*4*gramBlock : u*4*gramBlock+4*n]
@@ -223,6 +246,26 @@ func (d *fastData) gramPack(dst []float64, shuffled bool, r0, n, j0, w int) {
 			packRow(dst, t.F32[o:o+w], i)
 		} else {
 			packRow(dst, t.F64[o:o+w], i)
+		}
+	}
+}
+
+// gramWeigh multiplies row i of the first ma micro-panels of dst (n rows
+// starting at position r0) by the row's weight.
+func (d *fastData) gramWeigh(dst, w []float64, shuffled bool, r0, n, ma int) {
+	w = w[:n]
+	for i := range w {
+		ri := r0 + i
+		if shuffled {
+			ri = int(d.order[ri])
+		}
+		w[i] = d.t.Weights[ri]
+	}
+	for u := 0; u < ma; u++ {
+		panel := dst[u*4*gramBlock : u*4*gramBlock+4*n]
+		for i, wi := range w {
+			q := panel[4*i : 4*i+4 : 4*i+4]
+			q[0], q[1], q[2], q[3] = wi*q[0], wi*q[1], wi*q[2], wi*q[3]
 		}
 	}
 }

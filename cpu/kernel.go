@@ -82,6 +82,13 @@ func streams(n, s int) rowSet {
 	return rowSet{n4: q, rs: q * s, gs: s, off1: 4 * q * s, n1: n - 4*q, s1: s}
 }
 
+// scaled returns the set of the same rows for a slice whose rows are s
+// times shorter (s divides every offset and stride of the set): the
+// positions of the rows' weights in a slice of one weight per row.
+func (rs rowSet) scaled(s int) rowSet {
+	return rowSet{n4: rs.n4, rs: rs.rs / s, gs: rs.gs / s, off1: rs.off1 / s, n1: rs.n1, s1: rs.s1 / s}
+}
+
 // rows returns the number of rows in the set.
 func (rs rowSet) rows() int { return 4*rs.n4 + rs.n1 }
 
@@ -135,6 +142,44 @@ func gradSetPortable[T float](x []T, set rowSet, c int, w []T, b T, g []T) (sr, 
 var (
 	gradSetPortable64 = gradSetPortable[float64]
 	gradSetPortable32 = gradSetPortable[float32]
+)
+
+// gradSetWeighted is gradSetPortable for weighted rows: the row at x[o] of
+// set has the weight at the same position of ws in wt (see rowSet.scaled),
+// and adds a = w·r times the row into g; it returns Σw·r and Σw·r².
+func gradSetWeighted[T float](x []T, set rowSet, c int, w []T, b T, g []T, wt []T, ws rowSet) (sr, srr T) {
+	w, g = w[:c], g[:c]
+	for i := 0; i < set.n4; i++ {
+		o := i * set.gs
+		x0 := x[o : o+c]
+		x1 := x[o+set.rs : o+set.rs+c]
+		x2 := x[o+2*set.rs : o+2*set.rs+c]
+		x3 := x[o+3*set.rs : o+3*set.rs+c]
+		q := i * ws.gs
+		r0, r1, r2, r3 := b+dot(x0, w), b+dot(x1, w), b+dot(x2, w), b+dot(x3, w)
+		a0, a1, a2, a3 := wt[q]*r0, wt[q+ws.rs]*r1, wt[q+2*ws.rs]*r2, wt[q+3*ws.rs]*r3
+		x1, x2, x3 = x1[:len(x0)], x2[:len(x0)], x3[:len(x0)]
+		g := g[:len(x0)]
+		for j, v := range x0 {
+			g[j] += a0*v + a1*x1[j] + a2*x2[j] + a3*x3[j]
+		}
+		sr += (a0 + a1) + (a2 + a3)
+		srr += (a0*r0 + a1*r1) + (a2*r2 + a3*r3)
+	}
+	for i := 0; i < set.n1; i++ {
+		row := x[set.off1+i*set.s1 : set.off1+i*set.s1+c]
+		r := b + dot(row, w)
+		a := wt[ws.off1+i*ws.s1] * r
+		axpy(a, row, g)
+		sr += a
+		srr += a * r
+	}
+	return sr, srr
+}
+
+var (
+	gradSetWeighted64 = gradSetWeighted[float64]
+	gradSetWeighted32 = gradSetWeighted[float32]
 )
 
 // gradVec64 is gradPortable64 computed by the vector kernel.

@@ -80,7 +80,11 @@ func (d *refData) gradientBinomial(at lsgd.Slot, rows lsgd.Rows) {
 // call's rows (at most blockRows, as the least-squares kernels do). Like
 // gradSetPortable it takes a group's four rows together: four dot
 // products, then one pass over g.
-func logitSet[T float](x []T, set rowSet, c, tg int, w []T, b T, g []T) (sr, sl T) {
+//
+// With weights wt (nil: unweighted) the row at x[o] of set has the weight
+// at the same position of ws in wt (see rowSet.scaled), and r and the loss
+// term are multiplied by it.
+func logitSet[T float](x []T, set rowSet, c, tg int, w []T, b T, g []T, wt []T, ws rowSet) (sr, sl T) {
 	w, g = w[:c], g[:c]
 	res := func(row []T) (T, T) {
 		l, r := lsgd.LogisticLoss(float64(b+dot(row, w)), float64(row[tg]))
@@ -96,6 +100,12 @@ func logitSet[T float](x []T, set rowSet, c, tg int, w []T, b T, g []T) (sr, sl 
 		r1, l1 := res(x1)
 		r2, l2 := res(x2)
 		r3, l3 := res(x3)
+		if wt != nil {
+			q := i * ws.gs
+			w0, w1, w2, w3 := wt[q], wt[q+ws.rs], wt[q+2*ws.rs], wt[q+3*ws.rs]
+			r0, r1, r2, r3 = w0*r0, w1*r1, w2*r2, w3*r3
+			l0, l1, l2, l3 = w0*l0, w1*l1, w2*l2, w3*l3
+		}
 		g := g[:len(x0)]
 		x1, x2, x3 = x1[:len(x0)], x2[:len(x0)], x3[:len(x0)]
 		for j, v := range x0 {
@@ -108,6 +118,10 @@ func logitSet[T float](x []T, set rowSet, c, tg int, w []T, b T, g []T) (sr, sl 
 		o := set.off1 + i*set.s1
 		row := x[o : o+c]
 		r, l := res(row)
+		if wt != nil {
+			wi := wt[ws.off1+i*ws.s1]
+			r, l = wi*r, wi*l
+		}
 		axpy(r, row, g)
 		sr += r
 		sl += l

@@ -9,19 +9,32 @@ import "math"
 // then merged in chunk order by Chan, Golub and LeVeque's pairwise update,
 // which is stable and, like every sum here, independent of the thread
 // count. Without center it sums x² (the spread about zero).
+//
+// A weighted table weights each row's terms by w_i: the chunks sum
+// w·(x − K), w·(x − K)² and w, and merge with their weight sums Σw in
+// place of the row counts (a chunk of weight 0 adds nothing); the scale
+// is √(M2/Σw).
 func (d *fastData) Moments(center bool) (mean, scale []float64, err error) {
 	t := d.t
 	c := t.Cols
 	nchunks := (t.Rows + ChunkRows - 1) / ChunkRows
 	// Per chunk: c means, then c M2 (or Σx²).
 	part := make([]float64, nchunks*2*c)
+	// Per chunk: its row count, or Σw over its rows.
+	count := make([]float64, nchunks)
 	d.parallel(nchunks, func(_ *worker, k int) {
 		m := part[k*2*c : k*2*c+c]
 		m2 := part[k*2*c+c : (k+1)*2*c]
 		lo, hi := k*ChunkRows, min((k+1)*ChunkRows, t.Rows)
-		if t.F32 != nil {
+		count[k] = float64(hi - lo)
+		switch {
+		case t.Weights != nil && t.F32 != nil:
+			count[k] = momentsChunkWeighted(t.F32, t.Weights, t.Stride, c, lo, hi, center, m, m2)
+		case t.Weights != nil:
+			count[k] = momentsChunkWeighted(t.F64, t.Weights, t.Stride, c, lo, hi, center, m, m2)
+		case t.F32 != nil:
 			momentsChunk(t.F32, t.Stride, c, lo, hi, center, m, m2)
-		} else {
+		default:
 			momentsChunk(t.F64, t.Stride, c, lo, hi, center, m, m2)
 		}
 	})
@@ -29,7 +42,10 @@ func (d *fastData) Moments(center bool) (mean, scale []float64, err error) {
 	m2 := make([]float64, c)
 	na := 0.0
 	for k := 0; k < nchunks; k++ {
-		nb := float64(min((k+1)*ChunkRows, t.Rows) - k*ChunkRows)
+		nb := count[k]
+		if nb == 0 {
+			continue // a chunk whose rows all weigh 0
+		}
 		cm := part[k*2*c : k*2*c+c]
 		cm2 := part[k*2*c+c : (k+1)*2*c]
 		n := na + nb
@@ -45,7 +61,7 @@ func (d *fastData) Moments(center bool) (mean, scale []float64, err error) {
 		na = n
 	}
 	for j := range scale {
-		scale[j] = math.Sqrt(m2[j] / float64(t.Rows))
+		scale[j] = math.Sqrt(m2[j] / na)
 	}
 	return mean, scale, nil
 }
@@ -95,4 +111,45 @@ func momentsChunk[T float32 | float64](x []T, stride, c, lo, hi int, center bool
 		m2[j] = math.Max(m2[j]-s1[j]*mj, 0)
 		m[j] = float64(k[j]) + mj
 	}
+}
+
+// momentsChunkWeighted is momentsChunk for weighted rows (weights w, one
+// per row of x): rows lo…hi−1's weighted means and M2 = Σw·(x − mean)²
+// (or, without center, zero means and Σw·x²), summed about the chunk's
+// first row K. It returns the chunk's Σw; a chunk of weight 0 has zero
+// sums and the mean K.
+func momentsChunkWeighted[T float32 | float64](x []T, w []float64, stride, c, lo, hi int, center bool, m, m2 []float64) float64 {
+	clear(m)
+	clear(m2)
+	k := x[lo*stride : lo*stride+c]
+	s1 := m // Σw·(x − K), reusing m's storage
+	sw := 0.0
+	for i := lo; i < hi; i++ {
+		wi := w[i]
+		sw += wi
+		r := x[i*stride : i*stride+c]
+		for j := range r {
+			var kj float64
+			if center {
+				kj = float64(k[j])
+			}
+			e := float64(r[j]) - kj
+			we := wi * e
+			s1[j] += we
+			m2[j] += we * e
+		}
+	}
+	for j := 0; j < c; j++ {
+		if !center {
+			m[j] = 0
+			continue
+		}
+		mj := 0.0
+		if sw > 0 {
+			mj = s1[j] / sw
+		}
+		m2[j] = math.Max(m2[j]-s1[j]*mj, 0)
+		m[j] = float64(k[j]) + mj
+	}
+	return sw
 }
