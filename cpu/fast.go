@@ -161,8 +161,9 @@ func (d *fastData) Standardize(shift, mul []float64) error {
 // are then merged in chunk order. Within a chunk the kernels take the rows
 // as four streams (see chunkSets); the order of the sums depends only on
 // the row range, never on the number of threads. A weighted table runs the
-// weighted portable kernels (gradSetWeighted, logitSet with weights) over
-// the same chunks and row sets, each row's terms multiplied by its weight.
+// weighted kernels (the AVX2 ones where the unweighted pass would use
+// them, else gradSetWeighted; logitSet with weights) over the same chunks
+// and row sets, each row's terms multiplied by its weight.
 func (d *fastData) Gradient(at lsgd.Slot, rows lsgd.Rows) error {
 	if err := checkRows(rows, d.t.Rows, d.order); err != nil {
 		return err
