@@ -106,34 +106,10 @@ func CrossValidate(ctx context.Context, b Backend, t *Table, opt CVOptions) (*CV
 	if err := t.Check(); err != nil {
 		return nil, &InputError{Msg: err.Error()}
 	}
-	switch {
-	case opt.L1Ratio < 0 || opt.L1Ratio > 1 || math.IsNaN(opt.L1Ratio):
-		return nil, inputErrorf("the L1 ratio must be in [0, 1], got %g", opt.L1Ratio)
-	case opt.Folds < 0 || opt.Folds == 1:
-		return nil, inputErrorf("cross-validation needs at least 2 folds, got %d", opt.Folds)
-	case opt.NLambdas < 0:
-		return nil, inputErrorf("the number of λ values must be positive, got %d", opt.NLambdas)
-	case opt.LambdaMinRatio < 0 || opt.LambdaMinRatio >= 1 || math.IsNaN(opt.LambdaMinRatio):
-		return nil, inputErrorf("the λ ratio must be in (0, 1), got %g", opt.LambdaMinRatio)
-	case opt.Tol < 0 || opt.Tol >= 1 || math.IsNaN(opt.Tol):
-		return nil, inputErrorf("tolerance must be in (0, 1), got %g", opt.Tol)
-	}
-	for _, l := range opt.Lambdas {
-		if !(l > 0) || math.IsInf(l, 0) {
-			return nil, inputErrorf("every λ must be a positive number, got %g", l)
-		}
-	}
-	if opt.Folds == 0 {
-		opt.Folds = 5
-	}
-	if opt.NLambdas == 0 {
-		opt.NLambdas = DefaultNLambdas
-	}
-	if opt.LambdaMinRatio == 0 {
-		opt.LambdaMinRatio = DefaultLambdaMinRatio
-	}
-	if opt.Tol == 0 {
-		opt.Tol = DefaultGapTol
+	t = unitWeights(t)
+	opt, err := opt.resolved()
+	if err != nil {
+		return nil, err
 	}
 	fcol := -1
 	if opt.FoldColumn != "" {
@@ -189,6 +165,54 @@ func CrossValidate(ctx context.Context, b Backend, t *Table, opt CVOptions) (*CV
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("lsgd: interrupted after the Gram pass: %w", err)
 	}
+	if err := cvPath(t, grams, feats, opt, res); err != nil {
+		return nil, err
+	}
+	res.Seconds = time.Since(start).Seconds()
+	return res, nil
+}
+
+// CrossValidateGrams is CrossValidate from fold Gram matrices formed
+// elsewhere (lsgd-beam forms them in a pipeline): grams[f] is Σ w_i·x̃_i x̃_iᵀ
+// over fold f's rows, p×p (p = t.Cols+1) as Data.Gram returns it, over
+// t's columns. Only t's shape, names and target are read, not its rows.
+// The result has no row folds, backend or timings.
+func CrossValidateGrams(t *Table, grams [][]float64, feats []int, opt CVOptions) (*CVResult, error) {
+	opt, err := opt.resolved()
+	if err != nil {
+		return nil, err
+	}
+	if len(grams) < 2 {
+		return nil, inputErrorf("cross-validation needs at least 2 folds, got %d", len(grams))
+	}
+	p := t.Cols + 1
+	for f, G := range grams {
+		if len(G) != p*p {
+			return nil, fmt.Errorf("lsgd: fold %d's Gram matrix has %d entries, want %d×%d", f, len(G), p, p)
+		}
+	}
+	for _, j := range feats {
+		if j < 0 || j >= t.Cols || j == t.Target {
+			return nil, inputErrorf("%s: column %d cannot be a feature", t.Label(), j)
+		}
+	}
+	res := &CVResult{L1Ratio: opt.L1Ratio, Folds: len(grams), Passes: 1}
+	for _, G := range grams {
+		res.FoldRows = append(res.FoldRows, int(math.Round(G[p*p-1])))
+	}
+	for _, j := range feats {
+		res.Features = append(res.Features, t.Name(j))
+	}
+	if err := cvPath(t, grams, feats, opt, res); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// cvPath is CrossValidate after the Gram pass: the path on all rows, each
+// fold's path and held-out MSE, λ_min, λ_1se and the refit, into res.
+func cvPath(t *Table, grams [][]float64, feats []int, opt CVOptions, res *CVResult) error {
+	k := len(grams)
 	p := t.Cols + 1
 	full := make([]float64, p*p)
 	for _, G := range grams {
@@ -201,13 +225,13 @@ func CrossValidate(ctx context.Context, b Backend, t *Table, opt CVOptions) (*CV
 	prAll, scAll, bad := enetStats(full, p, feats, t.Target, true)
 	if bad >= 0 {
 		j := feats[bad]
-		return nil, constantColumn(t, j, full[j*p+p-1]/float64(t.Rows))
+		return constantColumn(t, j, full[j*p+p-1]/full[p*p-1])
 	}
 	lambdas := sortedDescending(opt.Lambdas)
 	if lambdas == nil {
 		lmax := prAll.pathLambdaMax(scAll, opt.L1Ratio)
 		if lmax == 0 {
-			return nil, inputErrorf("%s: the target is uncorrelated with every feature (λ_max = 0): nothing to regularize", t.Label())
+			return inputErrorf("%s: the target is uncorrelated with every feature (λ_max = 0): nothing to regularize", t.Label())
 		}
 		lambdas = LambdaGrid(lmax, opt.NLambdas, opt.LambdaMinRatio)
 	}
@@ -233,21 +257,27 @@ func CrossValidate(ctx context.Context, b Backend, t *Table, opt CVOptions) (*CV
 	})
 	for _, err := range errs {
 		if err != nil {
-			return nil, err
+			return err
 		}
 	}
 	res.CVMSE, res.CVSE = make([]float64, nl), make([]float64, nl)
-	n := float64(t.Rows)
+	// Each fold counts by its rows, or by its weight Σ w_i for a weighted
+	// table (the Gram's last entry).
+	foldW, n := make([]float64, k), 0.0
+	for f, G := range grams {
+		foldW[f] = G[p*p-1]
+		n += foldW[f]
+	}
 	for i := 0; i < nl; i++ {
 		m := 0.0
 		for f := 0; f < k; f++ {
-			m += float64(res.FoldRows[f]) * res.FoldMSE[f][i]
+			m += foldW[f] * res.FoldMSE[f][i]
 		}
 		m /= n
 		v := 0.0
 		for f := 0; f < k; f++ {
 			e := res.FoldMSE[f][i] - m
-			v += float64(res.FoldRows[f]) * e * e
+			v += foldW[f] * e * e
 		}
 		res.CVMSE[i] = m
 		res.CVSE[i] = math.Sqrt(v / n / float64(k-1))
@@ -284,8 +314,41 @@ func CrossValidate(ctx context.Context, b Backend, t *Table, opt CVOptions) (*CV
 			break
 		}
 	}
-	res.Seconds = time.Since(start).Seconds()
-	return res, nil
+	return nil
+}
+
+// resolved checks the options and fills in the defaults.
+func (opt CVOptions) resolved() (CVOptions, error) {
+	switch {
+	case opt.L1Ratio < 0 || opt.L1Ratio > 1 || math.IsNaN(opt.L1Ratio):
+		return opt, inputErrorf("the L1 ratio must be in [0, 1], got %g", opt.L1Ratio)
+	case opt.Folds < 0 || opt.Folds == 1:
+		return opt, inputErrorf("cross-validation needs at least 2 folds, got %d", opt.Folds)
+	case opt.NLambdas < 0:
+		return opt, inputErrorf("the number of λ values must be positive, got %d", opt.NLambdas)
+	case opt.LambdaMinRatio < 0 || opt.LambdaMinRatio >= 1 || math.IsNaN(opt.LambdaMinRatio):
+		return opt, inputErrorf("the λ ratio must be in (0, 1), got %g", opt.LambdaMinRatio)
+	case opt.Tol < 0 || opt.Tol >= 1 || math.IsNaN(opt.Tol):
+		return opt, inputErrorf("tolerance must be in (0, 1), got %g", opt.Tol)
+	}
+	for _, l := range opt.Lambdas {
+		if !(l > 0) || math.IsInf(l, 0) {
+			return opt, inputErrorf("every λ must be a positive number, got %g", l)
+		}
+	}
+	if opt.Folds == 0 {
+		opt.Folds = 5
+	}
+	if opt.NLambdas == 0 {
+		opt.NLambdas = DefaultNLambdas
+	}
+	if opt.LambdaMinRatio == 0 {
+		opt.LambdaMinRatio = DefaultLambdaMinRatio
+	}
+	if opt.Tol == 0 {
+		opt.Tol = DefaultGapTol
+	}
+	return opt, nil
 }
 
 // foldPath fits fold f's training split (Gram full − Gf) along the path
@@ -305,6 +368,9 @@ func foldPath(t *Table, full, Gf []float64, p int, feats []int, f int, lambdas [
 	cols := append(append([]int(nil), feats...), t.Target)
 	c := p - 1
 	nf := Gf[c*p+c]
+	if !(nf > 0) {
+		return nil, inputErrorf("%s: every row of fold %d has weight 0: it cannot be scored; draw other folds", t.Label(), f)
+	}
 	m := make([]float64, d+1)
 	for a, j := range cols {
 		m[a] = Gf[j*p+c] / nf
@@ -450,7 +516,14 @@ func foldGrams(b Backend, t *Table, order []int32, ranges []Rows) ([][]float64, 
 
 // permuteRows returns a packed copy of t whose row i is t's row order[i].
 func permuteRows(t *Table, order []int32) *Table {
-	c := &Table{Source: t.Source, Names: t.Names, Target: t.Target, Rows: t.Rows, Cols: t.Cols, Stride: t.Cols}
+	c := &Table{Source: t.Source, Names: t.Names, Target: t.Target, Rows: t.Rows, Cols: t.Cols, Stride: t.Cols,
+		WeightName: t.WeightName}
+	if t.Weights != nil {
+		c.Weights = make([]float64, t.Rows)
+		for i, r := range order {
+			c.Weights[i] = t.Weights[r]
+		}
+	}
 	if t.F32 != nil {
 		c.F32 = make([]float32, t.Rows*t.Cols)
 	} else {

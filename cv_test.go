@@ -245,3 +245,66 @@ func TestCVRidgePathAgainstQR(t *testing.T) {
 		}
 	}
 }
+
+// CrossValidateGrams on fold Gram matrices summed in the test by plain
+// loops gives CrossValidate's path.
+func TestCrossValidateGrams(t *testing.T) {
+	tab, _ := weightedTable(4, 999, 3, false)
+	tab.Weights = nil
+	folds := make([]float64, tab.Rows)
+	for i := range folds {
+		folds[i] = float64((i * 7) % 4)
+	}
+	ft := withFolds(tab, folds)
+	opt := lsgd.CVOptions{L1Ratio: 0.7, FoldColumn: "fold", NLambdas: 25}
+	want, err := lsgd.CrossValidate(context.Background(), cpu.NewReference(), ft, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := ft.Cols + 1
+	grams := make([][]float64, 4)
+	for f := range grams {
+		grams[f] = make([]float64, p*p)
+	}
+	x := make([]float64, p)
+	for i := 0; i < ft.Rows; i++ {
+		for j := 0; j < ft.Cols; j++ {
+			x[j] = ft.At(i, j)
+		}
+		x[p-1] = 1
+		G := grams[int(folds[i])]
+		for a := 0; a < p; a++ {
+			for b := 0; b < p; b++ {
+				G[a*p+b] += x[a] * x[b]
+			}
+		}
+	}
+	var feats []int
+	for j := 0; j < ft.Cols; j++ {
+		if j != ft.Target && ft.Names[j] != "fold" {
+			feats = append(feats, j)
+		}
+	}
+	got, err := lsgd.CrossValidateGrams(ft, grams, feats, lsgd.CVOptions{L1Ratio: 0.7, NLambdas: 25})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.IndexMin != want.IndexMin || got.Index1SE != want.Index1SE || len(got.Lambdas) != len(want.Lambdas) {
+		t.Fatalf("λ_min index %d, λ_1se index %d; CrossValidate %d, %d", got.IndexMin, got.Index1SE, want.IndexMin, want.Index1SE)
+	}
+	for i := range got.Lambdas {
+		if !closeRel(got.Lambdas[i], want.Lambdas[i], 1e-12) || !closeRel(got.CVMSE[i], want.CVMSE[i], 1e-9) || !closeRel(got.CVSE[i], want.CVSE[i], 1e-8) {
+			t.Errorf("λ %g: mse %g se %g; CrossValidate λ %g mse %g se %g", got.Lambdas[i], got.CVMSE[i], got.CVSE[i], want.Lambdas[i], want.CVMSE[i], want.CVSE[i])
+		}
+	}
+	for k, c := range got.Coef {
+		if !closeRel(c, want.Coef[k], 1e-9) {
+			t.Errorf("coef[%d] = %g, want %g", k, c, want.Coef[k])
+		}
+	}
+	for f, n := range got.FoldRows {
+		if n != want.FoldRows[f] {
+			t.Errorf("fold %d: %d rows, want %d", f, n, want.FoldRows[f])
+		}
+	}
+}

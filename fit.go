@@ -76,6 +76,7 @@ func Fit(ctx context.Context, b Backend, t *Table, opt Options) (*Result, error)
 	if err := opt.check(); err != nil {
 		return nil, err
 	}
+	t = unitWeights(t)
 	if opt.L1 > 0 {
 		return fitElasticNet(ctx, b, t, opt, start)
 	}
@@ -100,9 +101,9 @@ func Fit(ctx context.Context, b Backend, t *Table, opt Options) (*Result, error)
 	if !opt.NoIntercept {
 		nfree++
 	}
-	if n < nfree {
-		return nil, inputErrorf("%s: %d rows but %d coefficients to fit: least squares needs at least as many rows as coefficients",
-			t.Label(), n, nfree)
+	if np := positiveRows(t); np < nfree {
+		return nil, inputErrorf("%s: %d rows (of positive weight) but %d coefficients to fit: least squares needs at least as many rows as coefficients",
+			t.Label(), np, nfree)
 	}
 
 	if opt.Family == Binomial {

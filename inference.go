@@ -12,8 +12,8 @@ import (
 )
 
 // Inference is the classical inference of an unpenalized least-squares fit
-// under the gaussian model y = b + x·β + ε, ε ~ N(0, σ²·I), with unit
-// weights: every row counts once. Slices are in the order of the
+// under the gaussian model y = b + x·β + ε, ε ~ N(0, σ²·I) (σ²/w_i for
+// weighted rows; see Weighted). Slices are in the order of the
 // coefficients (Linear.Coef); the intercept's statistics are apart. A
 // statistic that does not exist (no residual degrees of freedom, no
 // intercept) is NaN, written as null in JSON.
@@ -40,8 +40,12 @@ type Inference struct {
 	// upper tail in F(DFModel, DFResid).
 	FStatistic float64 `json:"f_statistic"`
 	FPValue    float64 `json:"f_p_value"`
-	// Weighted says whether row weights entered the statistics (never yet:
-	// rows count once).
+	// Weighted says whether row weights entered the statistics. They are
+	// analytic weights, as in R's lm and statsmodels' WLS: Var(ε_i) =
+	// σ²/w_i, n counts the rows of positive weight, RSS = Σ w_i·r_i² with
+	// the weights as given, Cov(β) = σ̂²·(XᵀWX)⁻¹ (unchanged when every
+	// weight is scaled alike), and R² uses weighted sums about the
+	// weighted mean.
 	Weighted bool `json:"weighted"`
 }
 
@@ -60,7 +64,7 @@ const confLevel = 0.95
 // (sums of squares, no differences of large numbers).
 func infer(sc *scaling, R []float64, sol *Solution, rss float64) *Inference {
 	t, d, q := sc.t, sc.d, sc.q
-	n := t.Rows
+	n := positiveRows(t) // the rows that count
 	tg := t.Target
 	inf := &Inference{DFResid: n - q, DFModel: d}
 	nan := math.NaN()
@@ -119,7 +123,7 @@ func infer(sc *scaling, R []float64, sol *Solution, rss float64) *Inference {
 	}
 	// TSS: n·scale_y², the spread about the mean (or zero without an
 	// intercept) that standardization measured.
-	tss := float64(n) / (sc.mul[tg] * sc.mul[tg])
+	tss := float64(t.Rows) / (sc.mul[tg] * sc.mul[tg]) // Σ w_i = rows (weights of mean 1)
 	k := 0.0
 	if sc.intercept {
 		k = 1

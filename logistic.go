@@ -1,6 +1,7 @@
 package lsgd
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -35,7 +36,8 @@ type logitSample struct {
 	q, s int
 	x    []float64 // s×q
 	y    []float64
-	rmax float64 // the largest row norm ‖x̃_i‖ over the free coordinates
+	w    []float64 // the rows' weights (1 when the table has none)
+	rmax float64   // the largest row norm ‖x̃_i‖ over the free coordinates
 }
 
 // hessianChunk is the number of sample rows whose contribution to the
@@ -129,7 +131,7 @@ func (f *fitter) takeSample() *logitSample {
 	per := s / nb
 	s = per * nb
 	q := len(free)
-	smp := &logitSample{q: q, s: s, x: make([]float64, s*q), y: make([]float64, s)}
+	smp := &logitSample{q: q, s: s, x: make([]float64, s*q), y: make([]float64, s), w: make([]float64, s)}
 	k := 0
 	for b := 0; b < nb; b++ {
 		lo := int(int64(b) * int64(f.n) / int64(nb))
@@ -146,6 +148,7 @@ func (f *fitter) takeSample() *logitSample {
 			}
 			smp.rmax = math.Max(smp.rmax, math.Sqrt(nn))
 			smp.y[k] = f.t.At(i, f.t.Target)
+			smp.w[k] = f.t.Weight(i)
 			k++
 		}
 	}
@@ -175,7 +178,7 @@ func (f *fitter) hessian(smp *logitSample, theta []float64) [][]float64 {
 				z += v * th[a]
 			}
 			sg := Sigmoid(z)
-			w := sg * (1 - sg)
+			w := smp.w[i] * sg * (1 - sg)
 			for a := 0; a < q; a++ {
 				wa := w * x[a]
 				row := h[a*q : a*q+q]
@@ -456,7 +459,7 @@ func (f *fitter) finishBinomial(smp *logitSample) error {
 	for i := range y {
 		y[i] = f.t.At(i, tg)
 	}
-	res.ClassAccuracy, res.AUC = Classification(z, y)
+	res.ClassAccuracy, res.AUC = WeightedClassification(z, y, f.t.Weights)
 
 	res.Converged = (res.ErrorBound <= f.opt.Tol && res.Accuracy <= maxUsefulAccuracy && local) || f.gnorm0 == 0
 	res.Reason = f.reason
@@ -480,41 +483,66 @@ func (f *fitter) finishBinomial(smp *logitSample) error {
 // counting half) of the linear predictors z against 0/1 labels y. The AUC
 // is NaN when only one class occurs.
 func Classification(z, y []float64) (accuracy, auc float64) {
-	n := len(z)
-	if n == 0 {
-		return math.NaN(), math.NaN()
+	return WeightedClassification(z, y, nil)
+}
+
+// WeightedClassification is Classification with row i counting w_i times
+// (w nil: once each), as if repeated.
+func WeightedClassification(z, y, w []float64) (accuracy, auc float64) {
+	type scored struct{ z, w float64 }
+	wt := func(i int) float64 {
+		if w == nil {
+			return 1
+		}
+		return w[i]
 	}
-	right := 0
-	var pos, neg []float64
+	var right, total float64
+	var pos, neg []scored
 	for i, v := range z {
+		wi := wt(i)
+		if wi == 0 {
+			continue
+		}
+		total += wi
 		if (v >= 0) == (y[i] == 1) {
-			right++
+			right += wi
 		}
 		if y[i] == 1 {
-			pos = append(pos, v)
+			pos = append(pos, scored{v, wi})
 		} else {
-			neg = append(neg, v)
+			neg = append(neg, scored{v, wi})
 		}
 	}
-	accuracy = float64(right) / float64(n)
+	if total == 0 {
+		return math.NaN(), math.NaN()
+	}
+	accuracy = right / total
 	if len(pos) == 0 || len(neg) == 0 {
 		return accuracy, math.NaN()
 	}
-	slices.Sort(pos)
-	slices.Sort(neg)
-	// Mann–Whitney: for each positive score, the negatives below it and
-	// half of those equal to it, by a merge of the two sorted lists.
-	var wins float64
+	byZ := func(a, b scored) int { return cmp.Compare(a.z, b.z) }
+	slices.SortFunc(pos, byZ)
+	slices.SortFunc(neg, byZ)
+	// Mann–Whitney: for each positive score, the weight of the negatives
+	// below it and half of those equal to it, by a merge of the two sorted
+	// lists over the negatives' cumulative weights.
+	cum := make([]float64, len(neg)+1)
+	for k, s := range neg {
+		cum[k+1] = cum[k] + s.w
+	}
+	var wins, wpos float64
 	lo, hi := 0, 0 // neg[:lo] < v, neg[:hi] ≤ v
-	for _, v := range pos {
-		for lo < len(neg) && neg[lo] < v {
+	for _, s := range pos {
+		for lo < len(neg) && neg[lo].z < s.z {
 			lo++
 		}
 		hi = max(hi, lo)
-		for hi < len(neg) && neg[hi] <= v {
+		for hi < len(neg) && neg[hi].z <= s.z {
 			hi++
 		}
-		wins += float64(lo) + 0.5*float64(hi-lo)
+		wins += s.w * (cum[lo] + 0.5*(cum[hi]-cum[lo]))
+		wpos += s.w
 	}
-	return accuracy, wins / (float64(len(pos)) * float64(len(neg)))
+	wneg := cum[len(neg)]
+	return accuracy, wins / (wpos * wneg)
 }

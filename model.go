@@ -30,7 +30,11 @@ type Model struct {
 	// file's features by these positions. Absent in older model files.
 	Columns      []string `json:"columns,omitempty"`
 	TargetColumn *int     `json:"target_column,omitempty"`
-	Family       string   `json:"family,omitempty"` // "binomial": logistic regression, the prediction above is the log-odds, P(y = 1) its Sigmoid; "" or "gaussian": least squares
+	// Weights names the column of row weights the model was fitted with,
+	// at WeightColumn among Columns: not a feature, skipped by predict.
+	Weights      string `json:"weights,omitempty"`
+	WeightColumn *int   `json:"weight_column,omitempty"`
+	Family       string `json:"family,omitempty"` // "binomial": logistic regression, the prediction above is the log-odds, P(y = 1) its Sigmoid; "" or "gaussian": least squares
 }
 
 // Linear is a linear model on the original scale of the data:
@@ -104,6 +108,14 @@ func (m *Model) recordColumns(t *Table) *Model {
 		m.Columns[j] = t.Name(j)
 	}
 	tg := t.Target
+	if t.WeightName != "" && t.WeightAt >= 0 && t.WeightAt <= t.Cols {
+		w := t.WeightAt
+		m.Columns = append(m.Columns[:w], append([]string{t.WeightName}, m.Columns[w:]...)...)
+		if tg >= w {
+			tg++
+		}
+		m.Weights, m.WeightColumn = t.WeightName, &w
+	}
 	m.TargetColumn = &tg
 	return m
 }
@@ -205,7 +217,14 @@ func (m *Model) check() error {
 		return fmt.Errorf("intercept is not finite")
 	}
 	if m.Columns != nil || m.TargetColumn != nil {
-		if m.TargetColumn == nil || len(m.Columns) != len(m.Features)+1 || *m.TargetColumn < 0 || *m.TargetColumn >= len(m.Columns) {
+		extra := 1
+		if w := m.WeightColumn; w != nil {
+			extra = 2
+			if *w < 0 || *w >= len(m.Columns) || m.TargetColumn != nil && *w == *m.TargetColumn {
+				return fmt.Errorf("model's weight column position %d is not a column of its own", *w)
+			}
+		}
+		if m.TargetColumn == nil || len(m.Columns) != len(m.Features)+extra || *m.TargetColumn < 0 || *m.TargetColumn >= len(m.Columns) {
 			return fmt.Errorf("model's columns (%d) and target position do not match its %d features", len(m.Columns), len(m.Features))
 		}
 	}

@@ -108,10 +108,34 @@ func Solve(t *Table, opt SolveOptions) (*Solution, error) {
 // opt.InPlace. Linearly dependent columns are detected from the singular values
 // of R and reported by name (a *RankError), never turned into huge
 // coefficients.
+//
+// A weighted table (Table.Weights) gives weighted least squares: the
+// minimum of Σ w_i·r_i² (plus the ridge term on Σ w_i/n's scale), and the
+// statistics of analytic weights, as R's lm and statsmodels' WLS have
+// them (see Inference.Weighted).
 func SolveOn(ctx context.Context, b Backend, t *Table, opt SolveOptions) (*Solution, error) {
 	if err := t.Check(); err != nil {
 		return nil, &InputError{Msg: err.Error()}
 	}
+	if t.Weights == nil {
+		return solveOn(ctx, b, t, opt)
+	}
+	wmean := 0.0
+	for _, w := range t.Weights {
+		wmean += w
+	}
+	wmean /= float64(t.Rows)
+	sol, err := solveOn(ctx, b, unitWeights(t), opt)
+	if err == nil && sol.Inference != nil {
+		// σ̂² = Σ w_i·r_i²/df with the weights as given.
+		sol.Inference.ResidualStdErr *= math.Sqrt(wmean)
+		sol.Inference.Weighted = true
+	}
+	return sol, err
+}
+
+// solveOn is SolveOn on a checked table whose weights, if any, have mean 1.
+func solveOn(ctx context.Context, b Backend, t *Table, opt SolveOptions) (*Solution, error) {
 	if opt.L2 < 0 || math.IsNaN(opt.L2) || math.IsInf(opt.L2, 0) {
 		return nil, inputErrorf("L2 penalty must be ≥ 0, got %g", opt.L2)
 	}
@@ -127,9 +151,9 @@ func SolveOn(ctx context.Context, b Backend, t *Table, opt SolveOptions) (*Solut
 	if !opt.NoIntercept {
 		q++
 	}
-	if t.Rows < q {
-		return nil, inputErrorf("%s: %d rows but %d coefficients to fit: least squares needs at least as many rows as coefficients",
-			t.Label(), t.Rows, q)
+	if np := positiveRows(t); np < q {
+		return nil, inputErrorf("%s: %d rows (of positive weight) but %d coefficients to fit: least squares needs at least as many rows as coefficients",
+			t.Label(), np, q)
 	}
 	gramOK := b != nil && b.Precision() == F64
 	why := ""
@@ -277,21 +301,22 @@ func errorBound(kappa, rnorm, xnorm, thnorm float64) float64 {
 // compensated residuals.
 func solveQR(t *Table, opt SolveOptions) (*Solution, error) {
 	n := t.Rows
-	// Column statistics in float64, two passes.
+	// Column statistics in float64, two passes (weighted: the weights
+	// have mean 1, so Σ w_i = n).
 	cols := t.Cols
 	mean, scale := make([]float64, cols), make([]float64, cols)
 	for j := 0; j < cols; j++ {
 		if !opt.NoIntercept {
 			s := 0.0
 			for i := 0; i < n; i++ {
-				s += t.At(i, j)
+				s += t.Weight(i) * t.At(i, j)
 			}
 			mean[j] = s / float64(n)
 		}
 		s := 0.0
 		for i := 0; i < n; i++ {
 			e := t.At(i, j) - mean[j]
-			s += e * e
+			s += t.Weight(i) * e * e
 		}
 		scale[j] = math.Sqrt(s / float64(n))
 	}
@@ -302,7 +327,8 @@ func solveQR(t *Table, opt SolveOptions) (*Solution, error) {
 	feats, d, q, mul := sc.feats, sc.d, sc.q, sc.mul
 	tg := t.Target
 	// Design Z (standardized features, then a column of ones), target z,
-	// and for ridge the rows √(n·λ)·mul_j·e_j below.
+	// every row scaled by √w_i, and for ridge the rows √(n·λ)·mul_j·e_j
+	// below.
 	extra := 0
 	if opt.L2 > 0 {
 		extra = d
@@ -312,13 +338,14 @@ func solveQR(t *Table, opt SolveOptions) (*Solution, error) {
 	par.For((n+tsqrBlockRows-1)/tsqrBlockRows, 0, func(_, k int) {
 		for i := k * tsqrBlockRows; i < min((k+1)*tsqrBlockRows, n); i++ {
 			row := Z[i*q : (i+1)*q]
+			sw := math.Sqrt(t.Weight(i))
 			for a, j := range feats {
-				row[a] = (t.At(i, j) - mean[j]) * mul[j]
+				row[a] = sw * (t.At(i, j) - mean[j]) * mul[j]
 			}
 			if !opt.NoIntercept {
-				row[d] = 1
+				row[d] = sw
 			}
-			z[i] = (t.At(i, tg) - mean[tg]) * mul[tg]
+			z[i] = sw * (t.At(i, tg) - mean[tg]) * mul[tg]
 		}
 	})
 	for a, j := range feats {
@@ -369,7 +396,7 @@ func solveQR(t *Table, opt SolveOptions) (*Solution, error) {
 					xs[a] = t.At(i, j)
 				}
 				xs[d+1] = t.At(i, tg)
-				r[i] = dot2(xs, cs) * mul[tg]
+				r[i] = math.Sqrt(t.Weight(i)) * dot2(xs, cs) * mul[tg]
 			}
 		})
 		for a := range feats {
@@ -439,13 +466,18 @@ func dot2(x, y []float64) float64 {
 // Score returns the mean squared error and R² of the model on the table,
 // computed on the original scale in float64. R² is centred with an
 // intercept and uncentred (about zero) without one, as NIST defines it.
+// A weighted table gives the weighted MSE Σw_i·r_i²/Σw_i and R² with
+// weighted sums, as R's lm.
 func Score(t *Table, coef []float64, intercept float64, centred bool) (mse, r2 float64) {
 	feats := t.Features()
-	n := float64(t.Rows)
+	n := 0.0
+	for i := 0; i < t.Rows; i++ {
+		n += t.Weight(i)
+	}
 	ym := 0.0
 	if centred {
 		for i := 0; i < t.Rows; i++ {
-			ym += t.At(i, t.Target)
+			ym += t.Weight(i) * t.At(i, t.Target)
 		}
 		ym /= n
 	}
@@ -457,8 +489,9 @@ func Score(t *Table, coef []float64, intercept float64, centred bool) (mse, r2 f
 		}
 		y := t.At(i, t.Target)
 		e := y - pred
-		sse += e * e
-		sst += (y - ym) * (y - ym)
+		w := t.Weight(i)
+		sse += w * e * e
+		sst += w * (y - ym) * (y - ym)
 	}
 	mse = sse / n
 	if sst > 0 {

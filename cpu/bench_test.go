@@ -2,6 +2,7 @@ package cpu
 
 import (
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"testing"
 
@@ -50,20 +51,42 @@ func benchData(b *testing.B, t *lsgd.Table, opt Options) lsgd.Data {
 	return d
 }
 
+// benchWeighted returns a copy of t that shares its values and weights
+// its rows (log-uniform over 1e-2…1e2, one in ten 0; seeded).
+func benchWeighted(t *lsgd.Table) *lsgd.Table {
+	w := *t
+	rng := rand.New(rand.NewPCG(uint64(t.Rows), 1))
+	w.Weights = make([]float64, t.Rows)
+	for i := range w.Weights {
+		if rng.IntN(10) > 0 {
+			w.Weights[i] = math.Pow(10, 4*rng.Float64()-2)
+		}
+	}
+	return &w
+}
+
 // BenchmarkGradient times one full-batch Gradient call of the fast
-// backend; MB/s counts the table's bytes once (one pass over X).
-// Compare with BenchmarkReadTable on the same sizes, run alongside.
+// backend; MB/s counts the table's bytes once (one pass over X). The
+// weighted cases run the weighted kernels on the same table with row
+// weights. Compare with BenchmarkReadTable on the same sizes, run
+// alongside.
 func BenchmarkGradient(b *testing.B) {
 	for _, prec := range []lsgd.Precision{lsgd.F32, lsgd.F64} {
 		for _, sz := range benchSizes {
 			t := benchTable(sz.rows, sz.features, prec)
-			for _, portable := range []bool{false, true} {
+			for _, k := range []struct{ portable, weighted bool }{{false, false}, {true, false}, {false, true}} {
+				portable := k.portable
 				name := fmt.Sprintf("%s/%dx%d", prec, sz.rows, sz.features)
 				if portable {
 					name += "/portable"
 				}
+				tt := t
+				if k.weighted {
+					name += "/weighted"
+					tt = benchWeighted(t)
+				}
 				b.Run(name, func(b *testing.B) {
-					d := benchData(b, t, Options{Precision: prec, Portable: portable})
+					d := benchData(b, tt, Options{Precision: prec, Portable: portable})
 					b.SetBytes(t.Bytes())
 					rows := lsgd.Rows{Lo: 0, Hi: t.Rows}
 					for b.Loop() {

@@ -100,9 +100,12 @@ type worker struct {
 	w32     []float32
 	gather  []float64
 	gather3 []float32
-	// The weights of the gathered rows (weighted tables).
+	// The weights of the gathered rows, and of a vector kernel call's
+	// rows in the order it visits them (weighted tables).
 	gatherW   []float64
 	gatherW32 []float32
+	wq        []float64
+	wq32      []float32
 }
 
 type fastData struct {
@@ -158,8 +161,9 @@ func (d *fastData) Standardize(shift, mul []float64) error {
 // are then merged in chunk order. Within a chunk the kernels take the rows
 // as four streams (see chunkSets); the order of the sums depends only on
 // the row range, never on the number of threads. A weighted table runs the
-// weighted portable kernels (gradSetWeighted, logitSet with weights) over
-// the same chunks and row sets, each row's terms multiplied by its weight.
+// weighted kernels (the AVX2 ones where the unweighted pass would use
+// them, else gradSetWeighted; logitSet with weights) over the same chunks
+// and row sets, each row's terms multiplied by its weight.
 func (d *fastData) Gradient(at lsgd.Slot, rows lsgd.Rows) error {
 	if err := checkRows(rows, d.t.Rows, d.order); err != nil {
 		return err
@@ -264,7 +268,7 @@ func (d *fastData) chunk64(w *worker, part, v []float64, lo, hi int, shuffled bo
 				}
 				bw = gather(w.gatherW, wt, 1, 1, d.order[b:e])
 			}
-			add(d.kernel64(buf, set, v[:c], v[c], g, bw, set.scaled(c)))
+			add(d.kernel64(w, buf, set, v[:c], v[c], g, bw, set.scaled(c)))
 		}
 	} else {
 		x := t.F64[lo*s:]
@@ -273,7 +277,7 @@ func (d *fastData) chunk64(w *worker, part, v []float64, lo, hi int, shuffled bo
 			if wt != nil {
 				bw = wt[lo+off/s:]
 			}
-			add(d.kernel64(x[off:], set, v[:c], v[c], g, bw, set.scaled(s)))
+			add(d.kernel64(w, x[off:], set, v[:c], v[c], g, bw, set.scaled(s)))
 		})
 	}
 	for j := 0; j < c; j++ {
@@ -324,7 +328,7 @@ func (d *fastData) chunk32(w *worker, part []float64, lo, hi int, shuffled bool)
 				bw = gather(w.gatherW32, wt, 1, 1, d.order[b:e])
 			}
 			clear(g)
-			flush(d.kernel32(buf, set, wv[:c], wv[c], g, bw, set.scaled(c)))
+			flush(d.kernel32(w, buf, set, wv[:c], wv[c], g, bw, set.scaled(c)))
 		}
 		return
 	}
@@ -335,16 +339,20 @@ func (d *fastData) chunk32(w *worker, part []float64, lo, hi int, shuffled bool)
 			bw = wt[lo+off/s:]
 		}
 		clear(g)
-		flush(d.kernel32(x[off:], set, wv[:c], wv[c], g, bw, set.scaled(s)))
+		flush(d.kernel32(w, x[off:], set, wv[:c], wv[c], g, bw, set.scaled(s)))
 	})
 }
 
 // kernel64 runs the float64 kernel of the family over the rows of set;
 // with weights wt (nil: unweighted), the set's row at x[o] has the weight
 // at the same position of ws in wt.
-func (d *fastData) kernel64(x []float64, set rowSet, w []float64, b float64, g []float64, wt []float64, ws rowSet) (float64, float64) {
+func (d *fastData) kernel64(wk *worker, x []float64, set rowSet, w []float64, b float64, g []float64, wt []float64, ws rowSet) (float64, float64) {
 	if d.family == lsgd.Binomial {
 		return logitSet64(x, set, len(w), d.t.Target, w, b, g, wt, ws)
+	}
+	if wt != nil && d.vec {
+		wk.wq = visitOrder(wk.wq, wt, set, ws)
+		return gradSetWeightedVec64(x, set, len(w), w, b, g, wk.wq)
 	}
 	if wt != nil {
 		return gradSetWeighted64(x, set, len(w), w, b, g, wt, ws)
@@ -356,9 +364,13 @@ func (d *fastData) kernel64(x []float64, set rowSet, w []float64, b float64, g [
 }
 
 // kernel32 is kernel64 for float32 tables.
-func (d *fastData) kernel32(x []float32, set rowSet, w []float32, b float32, g []float32, wt []float32, ws rowSet) (float32, float32) {
+func (d *fastData) kernel32(wk *worker, x []float32, set rowSet, w []float32, b float32, g []float32, wt []float32, ws rowSet) (float32, float32) {
 	if d.family == lsgd.Binomial {
 		return logitSet32(x, set, len(w), d.t.Target, w, b, g, wt, ws)
+	}
+	if wt != nil && d.vec {
+		wk.wq32 = visitOrder(wk.wq32, wt, set, ws)
+		return gradSetWeightedVec32(x, set, len(w), w, b, g, wk.wq32)
 	}
 	if wt != nil {
 		return gradSetWeighted32(x, set, len(w), w, b, g, wt, ws)
@@ -370,3 +382,24 @@ func (d *fastData) kernel32(x []float32, set rowSet, w []float32, b float32, g [
 }
 
 func (d *fastData) Release() error { d.t = nil; return nil }
+
+// visitOrder returns, in buf (grown as needed), the weights of the rows
+// of set in the order the vector kernels visit them: group i's four rows'
+// at 4i…4i+3, then the single rows' (the row at x[o] of set has the
+// weight at the same position of ws in wt).
+func visitOrder[T float](buf, wt []T, set rowSet, ws rowSet) []T {
+	n := set.rows()
+	if cap(buf) < n {
+		buf = make([]T, n)
+	}
+	buf = buf[:n]
+	for i := 0; i < set.n4; i++ {
+		q := i * ws.gs
+		b := buf[4*i : 4*i+4 : 4*i+4]
+		b[0], b[1], b[2], b[3] = wt[q], wt[q+ws.rs], wt[q+2*ws.rs], wt[q+3*ws.rs]
+	}
+	for i := 0; i < set.n1; i++ {
+		buf[4*set.n4+i] = wt[ws.off1+i*ws.s1]
+	}
+	return buf
+}

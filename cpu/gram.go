@@ -172,12 +172,22 @@ func (d *fastData) gramTask(s *gramScratch, shuffled bool, lo, hi, ja, jb int, p
 	weighted := d.t.Weights != nil
 	for r0 := lo; r0 < hi; r0 += gramBlock {
 		n := min(gramBlock, hi-r0)
-		d.gramPack(s.pa, shuffled, r0, n, ja, wa)
-		if weighted {
-			d.gramWeigh(s.pa, s.wa, shuffled, r0, n, ma)
-		}
 		pb := s.pa
-		if !diag || weighted {
+		switch {
+		case weighted && diag:
+			// Block b as read, block a the same values times w.
+			d.gramPack(s.pb, shuffled, r0, n, jb, wb)
+			pb = s.pb
+			d.gramWeigh(s.pa, s.pb, s.wa, shuffled, r0, n, ma)
+		case weighted:
+			d.gramPack(s.pa, shuffled, r0, n, ja, wa)
+			d.gramWeigh(s.pa, s.pa, s.wa, shuffled, r0, n, ma)
+			d.gramPack(s.pb, shuffled, r0, n, jb, wb)
+			pb = s.pb
+		case diag:
+			d.gramPack(s.pa, shuffled, r0, n, ja, wa)
+		default:
+			d.gramPack(s.pa, shuffled, r0, n, ja, wa)
 			d.gramPack(s.pb, shuffled, r0, n, jb, wb)
 			pb = s.pb
 		}
@@ -250,9 +260,10 @@ func (d *fastData) gramPack(dst []float64, shuffled bool, r0, n, j0, w int) {
 	}
 }
 
-// gramWeigh multiplies row i of the first ma micro-panels of dst (n rows
-// starting at position r0) by the row's weight.
-func (d *fastData) gramWeigh(dst, w []float64, shuffled bool, r0, n, ma int) {
+// gramWeigh writes into the first ma micro-panels of dst those of src
+// (the same layout; dst may be src) with row i (of the n rows starting at
+// position r0) multiplied by the row's weight.
+func (d *fastData) gramWeigh(dst, src, w []float64, shuffled bool, r0, n, ma int) {
 	w = w[:n]
 	for i := range w {
 		ri := r0 + i
@@ -262,10 +273,11 @@ func (d *fastData) gramWeigh(dst, w []float64, shuffled bool, r0, n, ma int) {
 		w[i] = d.t.Weights[ri]
 	}
 	for u := 0; u < ma; u++ {
-		panel := dst[u*4*gramBlock : u*4*gramBlock+4*n]
+		out := dst[u*4*gramBlock : u*4*gramBlock+4*n]
+		in := src[u*4*gramBlock : u*4*gramBlock+4*n]
 		for i, wi := range w {
-			q := panel[4*i : 4*i+4 : 4*i+4]
-			q[0], q[1], q[2], q[3] = wi*q[0], wi*q[1], wi*q[2], wi*q[3]
+			q, x := out[4*i:4*i+4:4*i+4], in[4*i:4*i+4:4*i+4]
+			q[0], q[1], q[2], q[3] = wi*x[0], wi*x[1], wi*x[2], wi*x[3]
 		}
 	}
 }

@@ -7,7 +7,8 @@ import (
 	"github.com/lsgd/lsgd"
 )
 
-// BenchmarkGram times the fast Gram pass over the whole table. Bytes are
+// BenchmarkGram times the fast Gram pass over the whole table, unweighted
+// and with row weights. Bytes are
 // the table's bytes read; the flop count of the upper triangle,
 // m·c·(c+1) (one multiply and one add per entry per row), is reported as
 // GFLOP/s, per wall second and per CPU second. Run it alone with
@@ -16,10 +17,16 @@ import (
 func BenchmarkGram(b *testing.B) {
 	for _, sz := range []struct{ rows, features int }{{1_000_000, 32}, {200_000, 1024}, {50_000, 4096}} {
 		for _, p := range []lsgd.Precision{lsgd.F64, lsgd.F32} {
-			{
+			for _, weighted := range []bool{false, true} {
 				name := fmt.Sprintf("%dx%d/%s", sz.rows, sz.features, p)
+				if weighted {
+					name += "/weighted"
+				}
 				b.Run(name, func(b *testing.B) {
 					t := benchTable(sz.rows, sz.features, p)
+					if weighted {
+						t = benchWeighted(t)
+					}
 					d, err := New(Options{Precision: p}).Load(t, true)
 					if err != nil {
 						b.Fatal(err)

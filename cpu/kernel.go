@@ -89,6 +89,12 @@ func (rs rowSet) scaled(s int) rowSet {
 	return rowSet{n4: rs.n4, rs: rs.rs / s, gs: rs.gs / s, off1: rs.off1 / s, n1: rs.n1, s1: rs.s1 / s}
 }
 
+// visitSet is the set of positions of set's rows' weights in visit order
+// (see visitOrder): group i's at 4i…4i+3, then the single rows'.
+func visitSet(set rowSet) rowSet {
+	return rowSet{n4: set.n4, rs: 1, gs: 4, off1: 4 * set.n4, n1: set.n1, s1: 1}
+}
+
 // rows returns the number of rows in the set.
 func (rs rowSet) rows() int { return 4*rs.n4 + rs.n1 }
 

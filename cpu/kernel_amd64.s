@@ -467,6 +467,453 @@ gtdone64:
 	MOVSD        X7, srr+96(FP)
 	RET
 
+// func gradWeightedAVX2F32(x *float32, n4 int, rs int, gs int, x1 *float32, n1 int, s1 int, c int, w *float32, b float32, acc *float32, wq *float32) (sr float32, srr float32)
+// Requires: AVX, AVX2, FMA3, SSE
+TEXT ·gradWeightedAVX2F32(SB), NOSPLIT, $32-104
+	MOVQ  wq+88(FP), AX
+	MOVQ  x+0(FP), CX
+	MOVQ  n4+8(FP), DX
+	MOVQ  rs+16(FP), BX
+	MOVQ  gs+24(FP), SI
+	MOVQ  c+56(FP), DI
+	MOVQ  w+64(FP), R8
+	MOVQ  acc+80(FP), R9
+	SHLQ  $0x02, BX
+	SHLQ  $0x02, SI
+	MOVSS b+72(FP), X3
+
+	// tail = byte offset of the last c mod lanes columns, t = their bytes; Y0 selects them
+	MOVQ         DI, R10
+	ANDQ         $0x00000007, R10
+	SUBQ         R10, DI
+	SHLQ         $0x02, DI
+	SHLQ         $0x02, R10
+	LEAQ         tailmask32<>+32(SB), R11
+	SUBQ         R10, R11
+	VMOVDQU      (R11), Y0
+	LEAQ         -32(DI), R11
+	VMASKMOVPS   (R8)(DI*1), Y0, Y1
+	VMASKMOVPS   (R9)(DI*1), Y0, Y2
+	VBROADCASTSS X3, Y3
+	VXORPS       Y4, Y4, Y4
+	VXORPS       Y5, Y5, Y5
+
+	// groups of four rows
+	TESTQ DX, DX
+	JE    wsingles32
+
+wquad32:
+	LEAQ       (CX)(BX*1), R13
+	LEAQ       (CX)(BX*2), R14
+	LEAQ       (R13)(BX*2), R15
+	VMASKMOVPS (CX)(DI*1), Y0, Y6
+	VMULPS     Y6, Y1, Y10
+	VMASKMOVPS (R13)(DI*1), Y0, Y7
+	VMULPS     Y7, Y1, Y11
+	VMASKMOVPS (R14)(DI*1), Y0, Y8
+	VMULPS     Y8, Y1, Y12
+	VMASKMOVPS (R15)(DI*1), Y0, Y9
+	VMULPS     Y9, Y1, Y13
+	XORQ       R12, R12
+	CMPQ       R12, R11
+	JGE        wdot432odd
+
+wdot432:
+	VMOVUPS     (R8)(R12*1), Y14
+	VFMADD231PS (CX)(R12*1), Y14, Y10
+	VFMADD231PS (R13)(R12*1), Y14, Y11
+	VFMADD231PS (R14)(R12*1), Y14, Y12
+	VFMADD231PS (R15)(R12*1), Y14, Y13
+	VMOVUPS     32(R8)(R12*1), Y14
+	VFMADD231PS 32(CX)(R12*1), Y14, Y10
+	VFMADD231PS 32(R13)(R12*1), Y14, Y11
+	VFMADD231PS 32(R14)(R12*1), Y14, Y12
+	VFMADD231PS 32(R15)(R12*1), Y14, Y13
+	ADDQ        $0x40, R12
+	CMPQ        R12, R11
+	JL          wdot432
+
+wdot432odd:
+	CMPQ        R12, DI
+	JGE         wdot432done
+	VMOVUPS     (R8)(R12*1), Y14
+	VFMADD231PS (CX)(R12*1), Y14, Y10
+	VFMADD231PS (R13)(R12*1), Y14, Y11
+	VFMADD231PS (R14)(R12*1), Y14, Y12
+	VFMADD231PS (R15)(R12*1), Y14, Y13
+
+wdot432done:
+	// reduce to r = [r0 r1 r2 r3] + b, accumulate Σr, Σr², broadcast r_k
+	VHADDPS      Y11, Y10, Y10
+	VHADDPS      Y13, Y12, Y12
+	VHADDPS      Y12, Y10, Y10
+	VEXTRACTF128 $0x01, Y10, X11
+	VADDPS       X11, X10, X10
+	VADDPS       X3, X10, X10
+	VMOVUPS      (AX), X15
+	VMULPS       X10, X15, X15
+	VADDPS       X15, X4, X4
+	VFMADD231PS  X15, X10, X5
+	VMOVAPS      X15, X10
+	ADDQ         $0x10, AX
+	VINSERTF128  $0x01, X10, Y10, Y10
+	VPERMILPS    $0x00, Y10, Y11
+	VPERMILPS    $0x55, Y10, Y12
+	VPERMILPS    $0xaa, Y10, Y13
+	VPERMILPS    $0xff, Y10, Y10
+	VFMADD231PS  Y6, Y11, Y2
+	VFMADD231PS  Y7, Y12, Y2
+	VFMADD231PS  Y8, Y13, Y2
+	VFMADD231PS  Y9, Y10, Y2
+	XORQ         R12, R12
+	CMPQ         R12, R11
+	JGE          wupd432odd
+
+wupd432:
+	VMOVUPS     (R9)(R12*1), Y14
+	VFMADD231PS (CX)(R12*1), Y11, Y14
+	VFMADD231PS (R13)(R12*1), Y12, Y14
+	VFMADD231PS (R14)(R12*1), Y13, Y14
+	VFMADD231PS (R15)(R12*1), Y10, Y14
+	VMOVUPS     Y14, (R9)(R12*1)
+	VMOVUPS     32(R9)(R12*1), Y14
+	VFMADD231PS 32(CX)(R12*1), Y11, Y14
+	VFMADD231PS 32(R13)(R12*1), Y12, Y14
+	VFMADD231PS 32(R14)(R12*1), Y13, Y14
+	VFMADD231PS 32(R15)(R12*1), Y10, Y14
+	VMOVUPS     Y14, 32(R9)(R12*1)
+	ADDQ        $0x40, R12
+	CMPQ        R12, R11
+	JL          wupd432
+
+wupd432odd:
+	CMPQ        R12, DI
+	JGE         wupd432done
+	VMOVUPS     (R9)(R12*1), Y14
+	VFMADD231PS (CX)(R12*1), Y11, Y14
+	VFMADD231PS (R13)(R12*1), Y12, Y14
+	VFMADD231PS (R14)(R12*1), Y13, Y14
+	VFMADD231PS (R15)(R12*1), Y10, Y14
+	VMOVUPS     Y14, (R9)(R12*1)
+
+wupd432done:
+	ADDQ SI, CX
+	DECQ DX
+	JNE  wquad32
+
+	// single rows
+wsingles32:
+	MOVQ   x1+32(FP), CX
+	MOVQ   n1+40(FP), DX
+	MOVQ   s1+48(FP), BX
+	SHLQ   $0x02, BX
+	VXORPS X13, X13, X13
+	VXORPS X14, X14, X14
+	TESTQ  DX, DX
+	JE     wdone32
+
+wone32:
+	VMASKMOVPS (CX)(DI*1), Y0, Y6
+	VMULPS     Y6, Y1, Y7
+	XORQ       R12, R12
+	CMPQ       R12, DI
+	JGE        wdot132done
+
+wdot132:
+	VMOVUPS     (R8)(R12*1), Y8
+	VFMADD231PS (CX)(R12*1), Y8, Y7
+	ADDQ        $0x20, R12
+	CMPQ        R12, DI
+	JL          wdot132
+
+wdot132done:
+	VEXTRACTF128 $0x01, Y7, X11
+	VADDPS       X11, X7, X9
+	VMOVHLPS     X9, X9, X11
+	VADDPS       X11, X9, X9
+	VMOVSHDUP    X9, X11
+	VADDSS       X11, X9, X9
+	VADDSS       X3, X9, X9
+	VMULSS       (AX), X9, X12
+	VADDSS       X12, X13, X13
+	VFMADD231SS  X12, X9, X14
+	VBROADCASTSS X12, Y10
+	ADDQ         $0x04, AX
+	VFMADD231PS  Y6, Y10, Y2
+	XORQ         R12, R12
+	CMPQ         R12, DI
+	JGE          wupd132done
+
+wupd132:
+	VMOVUPS     (R9)(R12*1), Y8
+	VFMADD231PS (CX)(R12*1), Y10, Y8
+	VMOVUPS     Y8, (R9)(R12*1)
+	ADDQ        $0x20, R12
+	CMPQ        R12, DI
+	JL          wupd132
+
+wupd132done:
+	ADDQ BX, CX
+	DECQ DX
+	JNE  wone32
+
+wdone32:
+	// write the g tail back through the stack, t bytes (VMASKMOVPS stores
+	// are slow on AMD)
+	VMOVUPS Y2, (SP)
+	ADDQ    DI, R9
+	XORQ    R12, R12
+	CMPQ    R12, R10
+	JGE     wgtdone32
+
+wgt32:
+	MOVL (SP)(R12*1), AX
+	MOVL AX, (R9)(R12*1)
+	ADDQ $0x04, R12
+	CMPQ R12, R10
+	JL   wgt32
+
+wgtdone32:
+	// X13, X14 hold the 1-row sums in lane 0, zeros elsewhere
+	VADDPS       Y13, Y4, Y4
+	VADDPS       Y14, Y5, Y5
+	VEXTRACTF128 $0x01, Y4, X8
+	VADDPS       X8, X4, X6
+	VMOVHLPS     X6, X6, X8
+	VADDPS       X8, X6, X6
+	VMOVSHDUP    X6, X8
+	VADDSS       X8, X6, X6
+	VEXTRACTF128 $0x01, Y5, X8
+	VADDPS       X8, X5, X7
+	VMOVHLPS     X7, X7, X8
+	VADDPS       X8, X7, X7
+	VMOVSHDUP    X7, X8
+	VADDSS       X8, X7, X7
+	VZEROUPPER
+	MOVSS        X6, sr+96(FP)
+	MOVSS        X7, srr+100(FP)
+	RET
+
+// func gradWeightedAVX2F64(x *float64, n4 int, rs int, gs int, x1 *float64, n1 int, s1 int, c int, w *float64, b float64, acc *float64, wq *float64) (sr float64, srr float64)
+// Requires: AVX, AVX2, FMA3, SSE2
+TEXT ·gradWeightedAVX2F64(SB), NOSPLIT, $32-112
+	MOVQ  wq+88(FP), AX
+	MOVQ  x+0(FP), CX
+	MOVQ  n4+8(FP), DX
+	MOVQ  rs+16(FP), BX
+	MOVQ  gs+24(FP), SI
+	MOVQ  c+56(FP), DI
+	MOVQ  w+64(FP), R8
+	MOVQ  acc+80(FP), R9
+	SHLQ  $0x03, BX
+	SHLQ  $0x03, SI
+	MOVSD b+72(FP), X3
+
+	// tail = byte offset of the last c mod lanes columns, t = their bytes; Y0 selects them
+	MOVQ         DI, R10
+	ANDQ         $0x00000003, R10
+	SUBQ         R10, DI
+	SHLQ         $0x03, DI
+	SHLQ         $0x03, R10
+	LEAQ         tailmask64<>+32(SB), R11
+	SUBQ         R10, R11
+	VMOVDQU      (R11), Y0
+	LEAQ         -32(DI), R11
+	VMASKMOVPD   (R8)(DI*1), Y0, Y1
+	VMASKMOVPD   (R9)(DI*1), Y0, Y2
+	VBROADCASTSD X3, Y3
+	VXORPD       Y4, Y4, Y4
+	VXORPD       Y5, Y5, Y5
+
+	// groups of four rows
+	TESTQ DX, DX
+	JE    wsingles64
+
+wquad64:
+	LEAQ       (CX)(BX*1), R13
+	LEAQ       (CX)(BX*2), R14
+	LEAQ       (R13)(BX*2), R15
+	VMASKMOVPD (CX)(DI*1), Y0, Y6
+	VMULPD     Y6, Y1, Y10
+	VMASKMOVPD (R13)(DI*1), Y0, Y7
+	VMULPD     Y7, Y1, Y11
+	VMASKMOVPD (R14)(DI*1), Y0, Y8
+	VMULPD     Y8, Y1, Y12
+	VMASKMOVPD (R15)(DI*1), Y0, Y9
+	VMULPD     Y9, Y1, Y13
+	XORQ       R12, R12
+	CMPQ       R12, R11
+	JGE        wdot464odd
+
+wdot464:
+	VMOVUPS     (R8)(R12*1), Y14
+	VFMADD231PD (CX)(R12*1), Y14, Y10
+	VFMADD231PD (R13)(R12*1), Y14, Y11
+	VFMADD231PD (R14)(R12*1), Y14, Y12
+	VFMADD231PD (R15)(R12*1), Y14, Y13
+	VMOVUPS     32(R8)(R12*1), Y14
+	VFMADD231PD 32(CX)(R12*1), Y14, Y10
+	VFMADD231PD 32(R13)(R12*1), Y14, Y11
+	VFMADD231PD 32(R14)(R12*1), Y14, Y12
+	VFMADD231PD 32(R15)(R12*1), Y14, Y13
+	ADDQ        $0x40, R12
+	CMPQ        R12, R11
+	JL          wdot464
+
+wdot464odd:
+	CMPQ        R12, DI
+	JGE         wdot464done
+	VMOVUPS     (R8)(R12*1), Y14
+	VFMADD231PD (CX)(R12*1), Y14, Y10
+	VFMADD231PD (R13)(R12*1), Y14, Y11
+	VFMADD231PD (R14)(R12*1), Y14, Y12
+	VFMADD231PD (R15)(R12*1), Y14, Y13
+
+wdot464done:
+	// reduce to r = [r0 r1 r2 r3] + b, accumulate Σr, Σr², broadcast r_k
+	VHADDPD     Y11, Y10, Y10
+	VHADDPD     Y13, Y12, Y12
+	VPERM2F128  $0x21, Y12, Y10, Y11
+	VBLENDPD    $0x0c, Y12, Y10, Y10
+	VADDPD      Y11, Y10, Y10
+	VADDPD      Y3, Y10, Y10
+	VMOVUPD     (AX), Y15
+	VMULPD      Y10, Y15, Y15
+	VADDPD      Y15, Y4, Y4
+	VFMADD231PD Y15, Y10, Y5
+	VMOVAPD     Y15, Y10
+	ADDQ        $0x20, AX
+	VPERMPD     $0x00, Y10, Y11
+	VPERMPD     $0x55, Y10, Y12
+	VPERMPD     $0xaa, Y10, Y13
+	VPERMPD     $0xff, Y10, Y10
+	VFMADD231PD Y6, Y11, Y2
+	VFMADD231PD Y7, Y12, Y2
+	VFMADD231PD Y8, Y13, Y2
+	VFMADD231PD Y9, Y10, Y2
+	XORQ        R12, R12
+	CMPQ        R12, R11
+	JGE         wupd464odd
+
+wupd464:
+	VMOVUPS     (R9)(R12*1), Y14
+	VFMADD231PD (CX)(R12*1), Y11, Y14
+	VFMADD231PD (R13)(R12*1), Y12, Y14
+	VFMADD231PD (R14)(R12*1), Y13, Y14
+	VFMADD231PD (R15)(R12*1), Y10, Y14
+	VMOVUPS     Y14, (R9)(R12*1)
+	VMOVUPS     32(R9)(R12*1), Y14
+	VFMADD231PD 32(CX)(R12*1), Y11, Y14
+	VFMADD231PD 32(R13)(R12*1), Y12, Y14
+	VFMADD231PD 32(R14)(R12*1), Y13, Y14
+	VFMADD231PD 32(R15)(R12*1), Y10, Y14
+	VMOVUPS     Y14, 32(R9)(R12*1)
+	ADDQ        $0x40, R12
+	CMPQ        R12, R11
+	JL          wupd464
+
+wupd464odd:
+	CMPQ        R12, DI
+	JGE         wupd464done
+	VMOVUPS     (R9)(R12*1), Y14
+	VFMADD231PD (CX)(R12*1), Y11, Y14
+	VFMADD231PD (R13)(R12*1), Y12, Y14
+	VFMADD231PD (R14)(R12*1), Y13, Y14
+	VFMADD231PD (R15)(R12*1), Y10, Y14
+	VMOVUPS     Y14, (R9)(R12*1)
+
+wupd464done:
+	ADDQ SI, CX
+	DECQ DX
+	JNE  wquad64
+
+	// single rows
+wsingles64:
+	MOVQ   x1+32(FP), CX
+	MOVQ   n1+40(FP), DX
+	MOVQ   s1+48(FP), BX
+	SHLQ   $0x03, BX
+	VXORPD X13, X13, X13
+	VXORPD X14, X14, X14
+	TESTQ  DX, DX
+	JE     wdone64
+
+wone64:
+	VMASKMOVPD (CX)(DI*1), Y0, Y6
+	VMULPD     Y6, Y1, Y7
+	XORQ       R12, R12
+	CMPQ       R12, DI
+	JGE        wdot164done
+
+wdot164:
+	VMOVUPS     (R8)(R12*1), Y8
+	VFMADD231PD (CX)(R12*1), Y8, Y7
+	ADDQ        $0x20, R12
+	CMPQ        R12, DI
+	JL          wdot164
+
+wdot164done:
+	VEXTRACTF128 $0x01, Y7, X11
+	VADDPD       X11, X7, X9
+	VPERMILPD    $0x01, X9, X11
+	VADDSD       X11, X9, X9
+	VADDSD       X3, X9, X9
+	VMULSD       (AX), X9, X12
+	VADDSD       X12, X13, X13
+	VFMADD231SD  X12, X9, X14
+	VBROADCASTSD X12, Y10
+	ADDQ         $0x08, AX
+	VFMADD231PD  Y6, Y10, Y2
+	XORQ         R12, R12
+	CMPQ         R12, DI
+	JGE          wupd164done
+
+wupd164:
+	VMOVUPS     (R9)(R12*1), Y8
+	VFMADD231PD (CX)(R12*1), Y10, Y8
+	VMOVUPS     Y8, (R9)(R12*1)
+	ADDQ        $0x20, R12
+	CMPQ        R12, DI
+	JL          wupd164
+
+wupd164done:
+	ADDQ BX, CX
+	DECQ DX
+	JNE  wone64
+
+wdone64:
+	// write the g tail back through the stack, t bytes (VMASKMOVPS stores
+	// are slow on AMD)
+	VMOVUPS Y2, (SP)
+	ADDQ    DI, R9
+	XORQ    R12, R12
+	CMPQ    R12, R10
+	JGE     wgtdone64
+
+wgt64:
+	MOVQ (SP)(R12*1), AX
+	MOVQ AX, (R9)(R12*1)
+	ADDQ $0x08, R12
+	CMPQ R12, R10
+	JL   wgt64
+
+wgtdone64:
+	// X13, X14 hold the 1-row sums in lane 0, zeros elsewhere
+	VADDPD       Y13, Y4, Y4
+	VADDPD       Y14, Y5, Y5
+	VEXTRACTF128 $0x01, Y4, X8
+	VADDPD       X8, X4, X6
+	VPERMILPD    $0x01, X6, X8
+	VADDSD       X8, X6, X6
+	VEXTRACTF128 $0x01, Y5, X8
+	VADDPD       X8, X5, X7
+	VPERMILPD    $0x01, X7, X8
+	VADDSD       X8, X7, X7
+	VZEROUPPER
+	MOVSD        X6, sr+96(FP)
+	MOVSD        X7, srr+104(FP)
+	RET
+
 // func readSumAVX2(x *float32, n int) float32
 // Requires: AVX, SSE
 TEXT ·readSumAVX2(SB), NOSPLIT, $0-20

@@ -22,6 +22,22 @@ func gradAVX2F32(x *float32, n4 int, rs int, gs int, x1 *float32, n1 int, s1 int
 //go:noescape
 func gradAVX2F64(x *float64, n4 int, rs int, gs int, x1 *float64, n1 int, s1 int, c int, w *float64, b float64, acc *float64) (sr float64, srr float64)
 
+// gradWeightedAVX2F32 is gradAVX2F32 for weighted rows (see gradSetWeighted): wq
+// holds the rows' weights in the order the kernel visits them (group i's four at
+// wq[4i…4i+3], then the n1 single rows'); each r is multiplied into a = w·r,
+// added as a·x_ij into acc, and the sums returned are Σa and Σa·r.
+//
+//go:noescape
+func gradWeightedAVX2F32(x *float32, n4 int, rs int, gs int, x1 *float32, n1 int, s1 int, c int, w *float32, b float32, acc *float32, wq *float32) (sr float32, srr float32)
+
+// gradWeightedAVX2F64 is gradAVX2F64 for weighted rows (see gradSetWeighted): wq
+// holds the rows' weights in the order the kernel visits them (group i's four at
+// wq[4i…4i+3], then the n1 single rows'); each r is multiplied into a = w·r,
+// added as a·x_ij into acc, and the sums returned are Σa and Σa·r.
+//
+//go:noescape
+func gradWeightedAVX2F64(x *float64, n4 int, rs int, gs int, x1 *float64, n1 int, s1 int, c int, w *float64, b float64, acc *float64, wq *float64) (sr float64, srr float64)
+
 // readSumAVX2 returns the sum of x[0…n), n a multiple of 64: the read-bandwidth probe.
 //
 //go:noescape

@@ -48,6 +48,40 @@ func gradSetVec32(x []float32, set rowSet, c int, w []float32, b float32, g []fl
 	return gradAVX2F32(&x[0], set.n4, set.rs, set.gs, x1, set.n1, set.s1, c, &w[0], b, &g[0])
 }
 
+// gradSetWeightedVec64 runs the weighted AVX2+FMA kernel over the rows
+// of set: gradSetWeighted64 with the rows' weights in wq in the order the
+// kernel visits them (see visitOrder), to rounding.
+func gradSetWeightedVec64(x []float64, set rowSet, c int, w []float64, b float64, g []float64, wq []float64) (float64, float64) {
+	if set.rows() == 0 {
+		return 0, 0
+	}
+	checkKernelArgs(len(x), set, c, len(w), len(g))
+	if len(wq) < set.rows() {
+		panic("cpu: kernel weights out of range")
+	}
+	x1 := &x[0]
+	if set.n1 > 0 {
+		x1 = &x[set.off1]
+	}
+	return gradWeightedAVX2F64(&x[0], set.n4, set.rs, set.gs, x1, set.n1, set.s1, c, &w[0], b, &g[0], &wq[0])
+}
+
+// gradSetWeightedVec32 is gradSetWeightedVec64 in float32.
+func gradSetWeightedVec32(x []float32, set rowSet, c int, w []float32, b float32, g []float32, wq []float32) (float32, float32) {
+	if set.rows() == 0 {
+		return 0, 0
+	}
+	checkKernelArgs(len(x), set, c, len(w), len(g))
+	if len(wq) < set.rows() {
+		panic("cpu: kernel weights out of range")
+	}
+	x1 := &x[0]
+	if set.n1 > 0 {
+		x1 = &x[set.off1]
+	}
+	return gradWeightedAVX2F32(&x[0], set.n4, set.rs, set.gs, x1, set.n1, set.s1, c, &w[0], b, &g[0], &wq[0])
+}
+
 // checkKernelArgs panics unless the assembly kernel will stay inside x, w
 // and g: it reads the c elements of every row of set, w[j] and g[j] for
 // j < c.

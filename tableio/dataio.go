@@ -31,6 +31,11 @@ type ReadOptions struct {
 	// the target follows them. Empty: every column but the target, in file
 	// order. A file's other columns are not kept (Parquet: not read).
 	Features []string
+	// Weights names the column holding row weights (a name or a 1-based
+	// index, as a feature): it is taken out of the table into
+	// Table.Weights and checked (finite, ≥ 0, not all zero). "" reads an
+	// unweighted table.
+	Weights string
 }
 
 // LoadTable reads a table from a .csv (see ReadCSV), .npy (see ReadNPY)
@@ -43,6 +48,22 @@ type ReadOptions struct {
 func LoadTable(path string, opt ReadOptions) (*Table, error) {
 	if IsShards(path) {
 		return loadShards(path, opt)
+	}
+	t, err := loadFile(path, opt)
+	if err != nil {
+		return nil, err
+	}
+	if err := t.CheckWeights(); err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
+// loadFile reads one file (see LoadTable), its weights checked row by row
+// but not yet for being all zero (a shard's may be).
+func loadFile(path string, opt ReadOptions) (*Table, error) {
+	if opt.Weights != "" {
+		return loadWeighted(path, opt)
 	}
 	switch ext := strings.ToLower(filepath.Ext(path)); ext {
 	case ".csv":

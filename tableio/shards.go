@@ -162,7 +162,7 @@ func loadShards(pattern string, opt ReadOptions) (*Table, error) {
 	}
 	var t *Table
 	for _, file := range files {
-		part, err := LoadTable(file, opt)
+		part, err := loadFile(file, opt)
 		if err != nil {
 			return nil, err
 		}
@@ -176,6 +176,10 @@ func loadShards(pattern string, opt ReadOptions) (*Table, error) {
 				}
 			}
 		}
+		if part.Weights != nil {
+			t.Weights = append(t.Weights, part.Weights...)
+			t.WeightName, t.WeightAt = part.WeightName, part.WeightAt
+		}
 		n := part.Rows * part.Cols
 		if part.F32 != nil {
 			t.F32 = append(t.F32, part.F32[:n]...)
@@ -183,6 +187,9 @@ func loadShards(pattern string, opt ReadOptions) (*Table, error) {
 			t.F64 = append(t.F64, part.F64[:n]...)
 		}
 		t.Rows += part.Rows
+	}
+	if err := t.CheckWeights(); err != nil { // every weight zero, over all shards
+		return nil, err
 	}
 	return t, nil
 }

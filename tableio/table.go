@@ -79,8 +79,10 @@ type Table struct {
 	// lsgd.Data); a fit's loss is Σ w_i·ℓ_i / Σ w_i.
 	Weights []float64
 	// WeightName is the name of the column the weights were read from
-	// ("" when the weights did not come from a column).
+	// ("" when the weights did not come from a column), and WeightAt its
+	// position among the columns read, before it was taken out.
 	WeightName string
+	WeightAt   int
 }
 
 // NewTable returns a zeroed rows×cols table of precision p whose target is
@@ -199,7 +201,7 @@ func (t *Table) Bytes() int64 {
 func (t *Table) Clone(p Precision) *Table {
 	c := &Table{Source: t.Source, Names: append([]string(nil), t.Names...), Target: t.Target,
 		Rows: t.Rows, Cols: t.Cols, Stride: t.Cols, Line0: t.Line0,
-		Weights: append([]float64(nil), t.Weights...), WeightName: t.WeightName}
+		Weights: append([]float64(nil), t.Weights...), WeightName: t.WeightName, WeightAt: t.WeightAt}
 	if t.Weights == nil {
 		c.Weights = nil
 	}

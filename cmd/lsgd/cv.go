@@ -23,6 +23,7 @@ type cvFlags struct {
 	folds          int
 	foldColumn     string
 	features       []string
+	weights        string
 	lambdas        string
 	nLambdas       int
 	lambdaMinRatio float64
@@ -88,6 +89,7 @@ here.`,
 	fl.SortFlags = false
 	fl.StringVar(&f.data, "data", "", "`FILE` to read: .csv (a header row of names), .npy or .parquet, or a directory or glob ('dir/*.parquet') of shards with the same columns (required)")
 	fl.StringSliceVar(&f.features, "features", nil, "feature columns, comma-separated: `NAMES` or 1-based indices; default: every column but the target (and the fold column); with --features, --fold-column is read too and must be a name")
+	fl.StringVar(&f.weights, "weights", "", weightsHelp+"; each fold's held-out MSE is weighted, and folds count by their weight")
 	fl.StringVar(&f.target, "target", "", "target column: its `NAME` (CSV) or 1-based index; default: the last column")
 	fl.Float64Var(&f.l1Ratio, "l1-ratio", 1, "r in MSE + λ·r‖θ‖₁ + λ·(1−r)‖θ‖²: 1 lasso, 0 ridge, between: elastic net")
 	fl.IntVar(&f.folds, "folds", 5, "number of folds k, drawn at random from --seed")
@@ -111,6 +113,7 @@ type cvOutput struct {
 	Data        string  `json:"data"`
 	Rows        int     `json:"rows"`
 	Target      string  `json:"target"`
+	Weights     string  `json:"weights,omitempty"`
 	FoldColumn  string  `json:"fold_column,omitempty"`
 	Seed        uint64  `json:"seed"`
 	LoadSeconds float64 `json:"load_seconds"`
@@ -162,7 +165,7 @@ func (a *app) cv(cmd *cobra.Command, f *cvFlags) error {
 		}
 		features = append(append([]string(nil), features...), f.foldColumn)
 	}
-	t, err := loadTableCtx(ctx, f.data, f.target, features, inputPrecision(f.data))
+	t, err := loadTableCtx(ctx, f.data, f.target, features, f.weights, inputPrecision(f.data))
 	if err != nil {
 		return err
 	}
@@ -191,7 +194,7 @@ func (a *app) cv(cmd *cobra.Command, f *cvFlags) error {
 		}
 	}
 	if f.json {
-		return writeJSON(a.stdout, cvOutput{CVResult: res, Data: f.data, Rows: t.Rows, Target: t.Name(t.Target),
+		return writeJSON(a.stdout, cvOutput{CVResult: res, Data: f.data, Rows: t.Rows, Target: t.Name(t.Target), Weights: t.WeightName,
 			FoldColumn: fold, Seed: f.seed, LoadSeconds: loadTime.Seconds()})
 	}
 	w := a.stdout

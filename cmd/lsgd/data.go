@@ -16,9 +16,9 @@ import (
 // loadTable reads a CSV, .npy or Parquet data file, or a directory or glob
 // of shards, with the target column named by target ("" for the last
 // column) and the feature columns named by features (nil: all the others),
-// stored in precision p.
-func loadTable(path, target string, features []string, p lsgd.Precision) (*lsgd.Table, error) {
-	return tableio.LoadTable(path, tableio.ReadOptions{Target: target, Features: features, Precision: p})
+// stored in precision p; weights names the weight column ("" for none).
+func loadTable(path, target string, features []string, weights string, p lsgd.Precision) (*lsgd.Table, error) {
+	return tableio.LoadTable(path, tableio.ReadOptions{Target: target, Features: features, Weights: weights, Precision: p})
 }
 
 // inputPrecision is the precision train reads a data file in: a float32
@@ -79,4 +79,22 @@ func (c ctxWriter) Write(p []byte) (int, error) {
 		return 0, err
 	}
 	return c.w.Write(p)
+}
+
+// weightsHelp is the --weights flag's help.
+const weightsHelp = "column of row weights w ≥ 0: its `NAME` or 1-based index, taken out of the features; the loss becomes Σ w·loss / Σ w (integer weights act as repeated rows; negative, NaN or all-zero weights are an error)"
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// weightedBy is ", weighted by column "w"" for a weighted table, else "".
+func weightedBy(t *lsgd.Table) string {
+	if t.Weights == nil {
+		return ""
+	}
+	return fmt.Sprintf(", weighted by column %q", tableio.Clip(t.WeightName))
 }

@@ -81,6 +81,10 @@ func FuzzCommand(f *testing.F) {
 	f.Add(uint8(0), uint8(outNew), uint8(0), "--optimizer adam --lr 1e300", csv)
 	f.Add(uint8(0), uint8(outNew), uint8(0), "--no-standardize --verify", []byte("x1,x2,y\n1e-12,2,1\n2e-12,3,2\n3e-12,4,2\n4e-12,5,3\n5e-12,7,4\n"))
 	f.Add(uint8(0), uint8(outNew), uint8(1), "--target 1", npyBytes(4, 3, 1, 2, 3, 2, 3, 5, 3, 5, 7, 4, 4, 9))
+	// Weight columns: zeros, a negative, an index.
+	f.Add(uint8(0), uint8(outNew), uint8(0), "--weights w", []byte("x1,w,y\n1,0,1\n2,3,2\n3,1,2\n4,0,3\n5,2,4\n"))
+	f.Add(uint8(1), uint8(outNew), uint8(0), "--weights 2", []byte("x1,w,y\n1,1,1\n2,-3,2\n3,1,2\n"))
+	f.Add(uint8(1), uint8(outNew), uint8(1), "--weights 1", npy)
 	f.Fuzz(func(t *testing.T, cmdIdx, shape, kind uint8, flags string, data []byte) {
 		c := fuzzCommands[int(cmdIdx)%len(fuzzCommands)]
 		shape %= outShapes

@@ -18,6 +18,7 @@ type compareFlags struct {
 	cond, noise    float64
 	seed           uint64
 	data, target   string
+	weights        string
 	threads        int
 	json, verbose  bool
 	family         string
@@ -50,6 +51,7 @@ Exit status 1 when any check fails.`,
 	fl.Uint64Var(&f.seed, "seed", 1, "seed of the synthetic problem")
 	fl.StringVar(&f.data, "data", "", "compare on the data in `FILE` (.csv, .npy or .parquet, or a directory or glob of shards) instead of a synthetic problem")
 	fl.StringVar(&f.target, "target", "", "with --data: "+targetHelp)
+	fl.StringVar(&f.weights, "weights", "", "with --data: "+weightsHelp)
 	fl.IntVar(&f.threads, "threads", 0, "CPU threads; 0: all cores")
 	fl.BoolVar(&f.json, "json", false, "print the report as one JSON object on stdout")
 	fl.BoolVar(&f.verbose, "verbose", false, "log each fit on stderr as it runs")
@@ -69,6 +71,9 @@ func (a *app) compare(cmd *cobra.Command, f *compareFlags) error {
 			}
 		}
 	} else {
+		if f.weights != "" {
+			return usageErrorf(cmd, "--weights names a column of --data; the synthetic problem has none")
+		}
 		if err := positiveInt(cmd, "rows", f.rows); err != nil {
 			return err
 		}
@@ -90,7 +95,7 @@ func (a *app) compare(cmd *cobra.Command, f *compareFlags) error {
 		cfg.Log = a.stderr
 	}
 	if f.data != "" {
-		t, err := loadTableCtx(cmd.Context(), f.data, f.target, nil, lsgd.F64)
+		t, err := loadTableCtx(cmd.Context(), f.data, f.target, nil, f.weights, lsgd.F64)
 		if err != nil {
 			return err
 		}

@@ -129,6 +129,23 @@ var hostileCases = []hostileCase{
 	{name: "bench memory", args: []string{"bench", "--backend", "cpu", "--rows", "1099511627776", "--features", "64"},
 		code: 2, want: []string{"of memory"}},
 
+	// Weights: bad values name the file, line and column; no output.
+	{name: "negative weight", setup: writeData("w.csv", "x1,w,y\n1,1,2\n2,-1,4\n3,1,7\n"),
+		args: []string{"train", "--backend", "cpu", "--data", "w.csv", "--weights", "w", "--model-out", "m.json"},
+		code: 2, want: []string{"w.csv:3", `"w"`, "negative"}},
+	{name: "NaN weight", setup: writeData("w.csv", "x1,w,y\n1,1,2\n2,nan,4\n3,1,7\n"),
+		args: []string{"solve", "--data", "w.csv", "--weights", "2", "--model-out", "m.json"},
+		code: 2, want: []string{"w.csv:3", "w"}},
+	{name: "all weights zero", setup: writeData("w.csv", "x1,w,y\n1,0,2\n2,0,4\n3,0,7\n"),
+		args: []string{"cv", "--backend", "cpu", "--data", "w.csv", "--weights", "w"},
+		code: 2, want: []string{"w.csv", "every weight is zero"}},
+	{name: "weights are the target", setup: writeData("w.csv", "x1,w,y\n1,1,2\n2,1,4\n3,1,7\n"),
+		args: []string{"solve", "--data", "w.csv", "--weights", "y"},
+		code: 2, want: []string{"also the target"}},
+	{name: "no weight column", setup: writeData("w.csv", "x1,w,y\n1,1,2\n2,1,4\n3,1,7\n"),
+		args: []string{"train", "--backend", "cpu", "--data", "w.csv", "--weights", "ww"},
+		code: 2, want: []string{`no column named "ww" for the weights`}},
+
 	// Plots that cannot be drawn cost nothing but a warning.
 	{name: "plot of an exact fit", setup: writeData("e.csv", "x1,y\n1,2\n2,4\n3,6\n4,8\n"),
 		args: []string{"train", "--backend", "cpu", "--data", "e.csv", "--plot", "p.png", "--model-out", "m.json"},

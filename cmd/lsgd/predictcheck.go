@@ -5,6 +5,7 @@ import (
 	"math"
 
 	"github.com/lsgd/lsgd"
+	"github.com/lsgd/lsgd/tableio"
 )
 
 // npyColumns returns, for each of the model's features, the column of an
@@ -22,14 +23,23 @@ func npyColumns(path string, t *lsgd.Table, m *lsgd.Model) ([]int, error) {
 	case t.Cols == nf+1 && m.TargetColumn == nil:
 		return nil, &inputError{fmt.Errorf("%s: %d columns: the model file does not record where its target column was (it predates column positions), so an .npy file for it must hold the %d features only; or train the model again",
 			path, t.Cols, nf)}
-	case t.Cols == nf+1:
+	case t.Cols == nf+1 && m.TargetColumn != nil:
 		for j := 0; j < t.Cols; j++ {
 			if j != *m.TargetColumn {
 				cols = append(cols, j)
 			}
 		}
+	case t.Cols == nf+2 && m.TargetColumn != nil && m.WeightColumn != nil:
+		for j := 0; j < t.Cols; j++ {
+			if j != *m.TargetColumn && j != *m.WeightColumn {
+				cols = append(cols, j)
+			}
+		}
 	default:
 		want := fmt.Sprintf("%d (the features) or %d (the features and the target, as in training)", nf, nf+1)
+		if m.WeightColumn != nil {
+			want = fmt.Sprintf("%d (the features), %d (and the target) or %d (and the weights %q, as in training)", nf, nf+1, nf+2, tableio.Clip(m.Weights))
+		}
 		return nil, &inputError{fmt.Errorf("%s: %d columns, but the model wants %s", path, t.Cols, want)}
 	}
 	return cols, nil

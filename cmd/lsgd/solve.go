@@ -17,6 +17,7 @@ import (
 type solveFlags struct {
 	data, target string
 	features     []string
+	weights      string
 	noIntercept  bool
 	l2           float64
 	method       *choice
@@ -63,6 +64,7 @@ not exist (no residual degrees of freedom) is null.`,
 	fl.StringVar(&f.data, "data", "", "`FILE` to read: .csv (a header row of names), .npy or .parquet, or a directory or glob ('dir/*.parquet') of shards with the same columns (required)")
 	fl.StringVar(&f.target, "target", "", targetHelp)
 	fl.StringSliceVar(&f.features, "features", nil, "feature columns, comma-separated: `NAMES` or 1-based indices, in the order the coefficients take; default: every column but the target")
+	fl.StringVar(&f.weights, "weights", "", weightsHelp+"; the statistics are those of analytic weights (Var ε_i = σ²/w_i, as R's lm and statsmodels' WLS): n counts the rows of positive weight")
 	fl.BoolVar(&f.noIntercept, "no-intercept", false, "fit y = x·θ without an intercept")
 	fl.Float64Var(&f.l2, "l2", 0, "ridge penalty λ in MSE + λ‖θ‖² (intercept not penalized)")
 	fl.Var(f.method, "method", "auto: gram when large and well conditioned, else qr; qr: Householder TSQR; gram: Gram matrix and Cholesky")
@@ -83,6 +85,7 @@ type solveOutput struct {
 	Seconds     float64  `json:"seconds"`
 	Data        string   `json:"data"`
 	Rows        int      `json:"rows"`
+	Weights     string   `json:"weights,omitempty"` // the weight column
 	LoadSeconds float64  `json:"load_seconds"`
 	Warnings    []string `json:"warnings,omitempty"`
 }
@@ -96,7 +99,7 @@ func (a *app) solve(cmd *cobra.Command, f *solveFlags) error {
 	}
 	ctx := cmd.Context()
 	loadStart := time.Now()
-	t, err := loadTableCtx(ctx, f.data, f.target, f.features, lsgd.F64)
+	t, err := loadTableCtx(ctx, f.data, f.target, f.features, f.weights, lsgd.F64)
 	if err != nil {
 		return err
 	}
@@ -122,7 +125,7 @@ func (a *app) solve(cmd *cobra.Command, f *solveFlags) error {
 	}
 	out := solveOutput{
 		Solution: sol, Converged: true, Reason: "exact", Backend: "cpu", Device: dev,
-		Precision: "f64", Seconds: time.Since(start).Seconds(), Data: f.data, Rows: t.Rows, LoadSeconds: load.Seconds(),
+		Precision: "f64", Seconds: time.Since(start).Seconds(), Data: f.data, Rows: t.Rows, Weights: t.WeightName, LoadSeconds: load.Seconds(),
 	}
 	if f.modelOut != "" {
 		m := sol.Model(t)
@@ -136,21 +139,30 @@ func (a *app) solve(cmd *cobra.Command, f *solveFlags) error {
 		return writeJSON(a.stdout, out)
 	}
 	w := a.stdout
-	fmt.Fprintf(w, "%s: %s, %s, target %q\n\n", f.data, plural(t.Rows, "row"), plural(len(sol.Features), "feature"), t.Name(t.Target))
+	fmt.Fprintf(w, "%s: %s, %s, target %q%s\n\n", f.data, plural(t.Rows, "row"), plural(len(sol.Features), "feature"), t.Name(t.Target), weightedBy(t))
 	if sol.Inference != nil {
 		printInference(w, sol, !f.noIntercept)
 	} else {
 		printCoefficients(w, sol.Features, sol.Coef, sol.Intercept, !f.noIntercept, nil, 0)
 	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintf(tw, "MSE\t%.10g\n", sol.MSE)
+	if t.Weights != nil {
+		fmt.Fprintf(tw, "MSE\t%.10g (weighted: Σ w·r² / Σ w)\n", sol.MSE)
+	} else {
+		fmt.Fprintf(tw, "MSE\t%.10g\n", sol.MSE)
+	}
 	fmt.Fprintf(tw, "R²\t%.10g\n", sol.R2)
 	if in := sol.Inference; in != nil {
 		fmt.Fprintf(tw, "adjusted R²\t%s\n", stat(in.AdjR2, "%.10g"))
 		fmt.Fprintf(tw, "residual std err\t%s on %s\n", stat(in.ResidualStdErr, "%.6g"), plural(in.DFResid, "degree")+" of freedom")
 		fmt.Fprintf(tw, "F statistic\t%s on %d and %d DF, p-value %s\n", stat(in.FStatistic, "%.6g"), in.DFModel, in.DFResid,
 			stat(in.FPValue, "%.4g"))
-		fmt.Fprintf(tw, "inference\tgaussian errors, rows unweighted\n")
+		how := "gaussian errors, rows unweighted"
+		if in.Weighted {
+			how = fmt.Sprintf("gaussian errors, analytic weights from column %q (Var ε_i = σ²/w_i; %s of positive weight)",
+				t.WeightName, plural(in.DFResid+in.DFModel+btoi(!f.noIntercept), "row"))
+		}
+		fmt.Fprintf(tw, "inference\t%s\n", how)
 	}
 	if f.l2 > 0 {
 		fmt.Fprintf(tw, "loss\t%.10g (MSE + λ‖θ‖², λ = %g)\n", sol.Loss, f.l2)

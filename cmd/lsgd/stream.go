@@ -32,8 +32,8 @@ func interruptible[T any](ctx context.Context, path string, load func() (T, erro
 }
 
 // loadTableCtx is loadTable, interruptible.
-func loadTableCtx(ctx context.Context, path, target string, features []string, p lsgd.Precision) (*lsgd.Table, error) {
-	return interruptible(ctx, path, func() (*lsgd.Table, error) { return loadTable(path, target, features, p) })
+func loadTableCtx(ctx context.Context, path, target string, features []string, weights string, p lsgd.Precision) (*lsgd.Table, error) {
+	return interruptible(ctx, path, func() (*lsgd.Table, error) { return loadTable(path, target, features, weights, p) })
 }
 
 // isRegular reports whether path is a regular file (following links). A

@@ -20,6 +20,7 @@ import (
 type trainFlags struct {
 	data, target  string
 	features      []string
+	weights       string
 	noIntercept   bool
 	noStandardize bool
 	backend       *choice
@@ -95,6 +96,7 @@ exits with status 130, writing no model file.`,
 	fl.StringVar(&f.data, "data", "", "`FILE` to read: .csv (a header row of names), .npy or .parquet, or a directory or glob ('dir/*.parquet') of shards with the same columns (required)")
 	fl.StringVar(&f.target, "target", "", targetHelp)
 	fl.StringSliceVar(&f.features, "features", nil, "feature columns, comma-separated: `NAMES` or 1-based indices, in the order the coefficients take; default: every column but the target")
+	fl.StringVar(&f.weights, "weights", "", weightsHelp)
 	fl.BoolVar(&f.noIntercept, "no-intercept", false, "fit y = x·θ without an intercept")
 	fl.BoolVar(&f.noStandardize, "no-standardize", false, "fit on the raw columns instead of standardized ones (slower on badly scaled data)")
 	fl.Var(f.backend, "backend", "where to compute: auto (a hardware GPU if there is one, else the CPU), cpu or gpu")
@@ -170,7 +172,7 @@ func (a *app) train(cmd *cobra.Command, f *trainFlags) error {
 	defer func() { b.Close() }() // b may become the CPU after a GPU failure
 
 	loadStart := time.Now()
-	t, err := loadTableCtx(ctx, f.data, f.target, f.features, inputPrecision(f.data))
+	t, err := loadTableCtx(ctx, f.data, f.target, f.features, f.weights, inputPrecision(f.data))
 	if err != nil {
 		return err
 	}
@@ -276,16 +278,17 @@ type trainOutput struct {
 	*lsgd.Result
 	Data        string        `json:"data"`
 	Rows        int           `json:"rows"`
+	Weights     string        `json:"weights,omitempty"` // the weight column
 	LoadSeconds float64       `json:"load_seconds"`
 	Verify      *verification `json:"verify,omitempty"`
 }
 
 func (a *app) printTrain(res *lsgd.Result, t *lsgd.Table, f *trainFlags, load time.Duration, ver *verification) error {
 	if f.json {
-		return writeJSON(a.stdout, trainOutput{Result: res, Data: f.data, Rows: t.Rows, LoadSeconds: load.Seconds(), Verify: ver})
+		return writeJSON(a.stdout, trainOutput{Result: res, Data: f.data, Rows: t.Rows, Weights: t.WeightName, LoadSeconds: load.Seconds(), Verify: ver})
 	}
 	w := a.stdout
-	fmt.Fprintf(w, "%s: %s, %s, target %q\n\n", f.data, plural(t.Rows, "row"), plural(len(res.Features), "feature"), t.Name(t.Target))
+	fmt.Fprintf(w, "%s: %s, %s, target %q%s\n\n", f.data, plural(t.Rows, "row"), plural(len(res.Features), "feature"), t.Name(t.Target), weightedBy(t))
 	printCoefficients(w, res.Features, res.Coef, res.Intercept, !f.noIntercept, res.CoefBound, res.InterceptBound)
 	conv := "no"
 	if res.Converged {

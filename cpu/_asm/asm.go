@@ -57,8 +57,10 @@ func main() {
 	ConstraintExpr("!purego")
 	p32 := prec{name: "32", size: 4, shift: 2, lanes: 8, mask: maskTable("tailmask32", 4, 8)}
 	p64 := prec{name: "64", size: 8, shift: 3, lanes: 4, mask: maskTable("tailmask64", 8, 4)}
-	grad(p32)
-	grad(p64)
+	grad(p32, false)
+	grad(p64, false)
+	grad(p32, true)
+	grad(p64, true)
 	readSum()
 	readSum4()
 	Generate()
@@ -192,7 +194,12 @@ func loop1(name string, j, end Register, body func()) {
 	Label(name + "done")
 }
 
-// grad emits gradAVX2F32 or gradAVX2F64. The vector registers are
+// grad emits gradAVX2F32 or gradAVX2F64, or with weighted
+// gradWeightedAVX2F32 or gradWeightedAVX2F64: the same kernel with one
+// more argument, wq, the rows' weights in the order the kernel visits the
+// rows (group i's four at wq[4i…4i+3], then the single rows'), which
+// multiplies r into a = w·r before the sums: g[j] += a·x_ij, returning Σa
+// and Σa·r. The vector registers are
 // assigned by hand: avo's allocator may hand out X16–X31, which exist only
 // with AVX-512 (avo issue #146), and this code must run on AVX2 machines.
 //
@@ -201,17 +208,39 @@ func loop1(name string, j, end Register, body func()) {
 //	4-row loop: Y6–Y9 row tails, Y10–Y13 dot products then r_k, Y14 w or g
 //	1-row loop: Y6 row tail, Y7 dot, Y8 w or g, X9 r, Y10 r broadcast,
 //	            X11 temp, X13 Σr, X14 Σr²
-func grad(p prec) {
+//	weighted:   Y15 the group's weights, then a; X12 a of a single row
+func grad(p prec, weighted bool) {
 	typ := "float" + p.name
-	TEXT("gradAVX2F"+p.name, NOSPLIT,
-		fmt.Sprintf("func(x *%[1]s, n4, rs, gs int, x1 *%[1]s, n1, s1, c int, w *%[1]s, b %[1]s, acc *%[1]s) (sr, srr %[1]s)", typ))
+	fn := "gradAVX2F" + p.name
+	sig := fmt.Sprintf("func(x *%[1]s, n4, rs, gs int, x1 *%[1]s, n1, s1, c int, w *%[1]s, b %[1]s, acc *%[1]s) (sr, srr %[1]s)", typ)
+	if weighted {
+		fn = "gradWeightedAVX2F" + p.name
+		sig = fmt.Sprintf("func(x *%[1]s, n4, rs, gs int, x1 *%[1]s, n1, s1, c int, w *%[1]s, b %[1]s, acc *%[1]s, wq *%[1]s) (sr, srr %[1]s)", typ)
+	}
+	TEXT(fn, NOSPLIT, sig)
 	Pragma("noescape")
-	Doc(fmt.Sprintf("gradAVX2F%s is the AVX2+FMA fused gradient kernel for %s (see gradPortable%s),", p.name, typ, p.name),
-		"accumulating into g = acc: first n4 groups of four rows, group i the rows at",
-		"x + i·gs + k·rs (k = 0…3, in elements), then n1 single rows at x1 + i·s1. Rows",
-		"have c ≥ 1 elements, read with masked loads, never past a row's end; w and acc",
-		"have ≥ c.")
-	name := func(s string) string { return s + p.name }
+	if weighted {
+		Doc(fmt.Sprintf("gradWeightedAVX2F%s is gradAVX2F%s for weighted rows (see gradSetWeighted): wq", p.name, p.name),
+			"holds the rows' weights in the order the kernel visits them (group i's four at",
+			"wq[4i…4i+3], then the n1 single rows'); each r is multiplied into a = w·r,",
+			"added as a·x_ij into acc, and the sums returned are Σa and Σa·r.")
+	} else {
+		Doc(fmt.Sprintf("gradAVX2F%s is the AVX2+FMA fused gradient kernel for %s (see gradPortable%s),", p.name, typ, p.name),
+			"accumulating into g = acc: first n4 groups of four rows, group i the rows at",
+			"x + i·gs + k·rs (k = 0…3, in elements), then n1 single rows at x1 + i·s1. Rows",
+			"have c ≥ 1 elements, read with masked loads, never past a row's end; w and acc",
+			"have ≥ c.")
+	}
+	name := func(s string) string {
+		if weighted {
+			return "w" + s + p.name
+		}
+		return s + p.name
+	}
+	var wp Register
+	if weighted {
+		wp = Load(Param("wq"), GP64())
+	}
 
 	x := Load(Param("x"), GP64())
 	n := Load(Param("n4"), GP64())
@@ -256,9 +285,18 @@ func grad(p prec) {
 	Comment("groups of four rows")
 	TESTQ(n, n)
 	JE(LabelRef(name("singles")))
-	rows := [4]Register{GP64(), GP64(), GP64(), GP64()}
+	// The weighted kernel reads the first row through x: its weight
+	// pointer takes the register a copy would need.
+	var rows [4]Register
+	if weighted {
+		rows = [4]Register{x, GP64(), GP64(), GP64()}
+	} else {
+		rows = [4]Register{GP64(), GP64(), GP64(), GP64()}
+	}
 	Label(name("quad"))
-	MOVQ(x, rows[0])
+	if !weighted {
+		MOVQ(x, rows[0])
+	}
 	LEAQ(Mem{Base: x, Index: rs, Scale: 1}, rows[1])
 	LEAQ(Mem{Base: x, Index: rs, Scale: 2}, rows[2])
 	LEAQ(Mem{Base: rows[1], Index: rs, Scale: 2}, rows[3])
@@ -293,8 +331,17 @@ func grad(p prec) {
 		VEXTRACTF128(U8(1), Y10, X11)
 		VADDPS(X11, X10, X10)
 		VADDPS(X3, X10, X10)
-		VADDPS(X10, X4, X4)
-		VFMADD231PS(X10, X10, X5)
+		if weighted {
+			VMOVUPS(Mem{Base: wp}, X15)
+			VMULPS(X10, X15, X15) // a = w·r
+			VADDPS(X15, X4, X4)
+			VFMADD231PS(X15, X10, X5)
+			VMOVAPS(X15, X10)
+			ADDQ(U8(16), wp)
+		} else {
+			VADDPS(X10, X4, X4)
+			VFMADD231PS(X10, X10, X5)
+		}
 		VINSERTF128(U8(1), X10, Y10, Y10)
 		for k, r := range rv {
 			VPERMILPS(U8(0x55*k), Y10, r)
@@ -306,8 +353,17 @@ func grad(p prec) {
 		VBLENDPD(U8(0b1100), Y12, Y10, Y10) // [a0 01, a1 01, a2 23, a3 23]
 		VADDPD(Y11, Y10, Y10)
 		VADDPD(Y3, Y10, Y10)
-		VADDPD(Y10, Y4, Y4)
-		VFMADD231PD(Y10, Y10, Y5)
+		if weighted {
+			VMOVUPD(Mem{Base: wp}, Y15)
+			VMULPD(Y10, Y15, Y15) // a = w·r
+			VADDPD(Y15, Y4, Y4)
+			VFMADD231PD(Y15, Y10, Y5)
+			VMOVAPD(Y15, Y10)
+			ADDQ(U8(32), wp)
+		} else {
+			VADDPD(Y10, Y4, Y4)
+			VFMADD231PD(Y10, Y10, Y5)
+		}
 		for k, r := range rv {
 			VPERMPD(U8(0x55*k), Y10, r)
 		}
@@ -344,12 +400,27 @@ func grad(p prec) {
 		p.fma(Mem{Base: x, Index: j, Scale: 1}, Y8, Y7)
 	})
 	p.hsum1(Y7, X9, X11)
-	if p.size == 4 {
+	switch {
+	case weighted && p.size == 4:
+		VADDSS(X3, X9, X9)
+		VMULSS(Mem{Base: wp}, X9, X12) // a = w·r
+		VADDSS(X12, X13, X13)
+		VFMADD231SS(X12, X9, X14)
+		VBROADCASTSS(X12, Y10)
+		ADDQ(U8(4), wp)
+	case weighted:
+		VADDSD(X3, X9, X9)
+		VMULSD(Mem{Base: wp}, X9, X12)
+		VADDSD(X12, X13, X13)
+		VFMADD231SD(X12, X9, X14)
+		VBROADCASTSD(X12, Y10)
+		ADDQ(U8(8), wp)
+	case p.size == 4:
 		VADDSS(X3, X9, X9)
 		VADDSS(X9, X13, X13)
 		VFMADD231SS(X9, X9, X14)
 		VBROADCASTSS(X9, Y10)
-	} else {
+	default:
 		VADDSD(X3, X9, X9)
 		VADDSD(X9, X13, X13)
 		VFMADD231SD(X9, X9, X14)
