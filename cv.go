@@ -176,7 +176,9 @@ func CrossValidate(ctx context.Context, b Backend, t *Table, opt CVOptions) (*CV
 // elsewhere (lsgd-beam forms them in a pipeline): grams[f] is Σ w_i·x̃_i x̃_iᵀ
 // over fold f's rows, p×p (p = t.Cols+1) as Data.Gram returns it, over
 // t's columns. Only t's shape, names and target are read, not its rows.
-// The result has no row folds, backend or timings.
+// The result has no row folds, backend or timings, and FoldRows holds
+// each fold's Σ w_i rounded (its row count when unweighted): the caller
+// that counted the rows may set them.
 func CrossValidateGrams(t *Table, grams [][]float64, feats []int, opt CVOptions) (*CVResult, error) {
 	opt, err := opt.resolved()
 	if err != nil {

@@ -73,3 +73,20 @@ func TestWeightsCommand(t *testing.T) {
 		t.Fatalf("predictions from the training file and from the features differ:\n%s\n%s", a, b)
 	}
 }
+
+// The agreement harness passes on a weighted table: every path's fit and
+// solve agree with the float64 reference's within derived tolerances.
+func TestWeightsCompare(t *testing.T) {
+	dir := t.TempDir()
+	rng := rand.New(rand.NewPCG(6, 6))
+	var b strings.Builder
+	b.WriteString("x1,x2,w,y\n")
+	for i := 0; i < 1999; i++ {
+		x1, x2 := rng.NormFloat64(), 5+2*rng.NormFloat64()
+		fmt.Fprintf(&b, "%v,%v,%v,%v\n", x1, x2, []float64{0, 0.25, 1, 4}[rng.IntN(4)], 2+x1-x2+0.1*rng.NormFloat64())
+	}
+	writeFile(t, dir, "w.csv", []byte(b.String()))
+	if r := cli(t, dir, "compare", "--data", "w.csv", "--weights", "w"); r.code != 0 {
+		t.Fatalf("%s", r)
+	}
+}
