@@ -75,10 +75,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 }
 
 type solveFlags struct {
-	data, target, features, runner, endpoint, temp string
-	noIntercept, json, verbose                     bool
-	l2                                             float64
-	refine, splitRows                              int
+	data, target, features, weights, family string
+	runner, endpoint, temp                  string
+	noIntercept, json, verbose              bool
+	l2                                      float64
+	refine, splitRows                       int
 }
 
 func solveCommand(stdout, stderr io.Writer) *cobra.Command {
@@ -110,6 +111,7 @@ of their job server), dataflow, universal. Flags after -- go to Beam itself
 	fl.StringVar(&f.data, "data", "", "`GLOB` of the shards: .csv (a header row) or .npy files with the same columns (required)")
 	fl.StringVar(&f.target, "target", "", "target column: its `NAME` (CSV) or 1-based index; default: the last column")
 	fl.StringVar(&f.features, "features", "", "feature columns, comma-separated `NAMES` or 1-based indices; default: every column but the target")
+	fl.StringVar(&f.weights, "weights", "", "weight column: its `NAME` (CSV) or 1-based index; weights w_i ≥ 0, finite, not all zero; the column is not a feature (weighted least squares)")
 	fl.BoolVar(&f.noIntercept, "no-intercept", false, "fit y = x·θ without an intercept")
 	fl.Float64Var(&f.l2, "l2", 0, "ridge penalty λ in MSE + λ‖θ‖² (intercept not penalized)")
 	fl.BoolVar(&f.json, "json", false, "print the result as one JSON object on stdout (lsgd solve's fields)")
@@ -164,7 +166,7 @@ func solve(cmd *cobra.Command, f *solveFlags, args []string, stdout, stderr io.W
 	}
 	quiet(!f.verbose, stderr)
 	beam.Init()
-	opt := Options{Spec: Spec{Target: f.target, NoIntercept: f.noIntercept}, L2: f.l2, Refine: f.refine,
+	opt := Options{Spec: Spec{Target: f.target, Weights: f.weights, NoIntercept: f.noIntercept}, L2: f.l2, Refine: f.refine,
 		SplitRows: f.splitRows, Temp: f.temp}
 	if f.features != "" {
 		for _, s := range strings.Split(f.features, ",") {
