@@ -18,6 +18,7 @@ type Options struct {
 	Refine    int    // refinement passes (each one pipeline); lsgd.Solve does 2
 	SplitRows int    // .npy files longer than this are read as row ranges
 	Temp      string // where each pipeline writes its result (a directory the launcher can read)
+	MaxPasses int    // logistic regression: the most Newton passes (0: 50)
 }
 
 // Output is lsgd-beam solve's JSON: the fields of lsgd solve --json, and

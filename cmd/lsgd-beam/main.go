@@ -79,7 +79,7 @@ type solveFlags struct {
 	runner, endpoint, temp                  string
 	noIntercept, json, verbose              bool
 	l2                                      float64
-	refine, splitRows                       int
+	refine, splitRows, maxPasses            int
 }
 
 func solveCommand(stdout, stderr io.Writer) *cobra.Command {
@@ -113,12 +113,14 @@ of their job server), dataflow, universal. Flags after -- go to Beam itself
 	fl.StringVar(&f.features, "features", "", "feature columns, comma-separated `NAMES` or 1-based indices; default: every column but the target")
 	fl.StringVar(&f.weights, "weights", "", "weight column: its `NAME` (CSV) or 1-based index; weights w_i ≥ 0, finite, not all zero; the column is not a feature (weighted least squares)")
 	fl.BoolVar(&f.noIntercept, "no-intercept", false, "fit y = x·θ without an intercept")
-	fl.Float64Var(&f.l2, "l2", 0, "ridge penalty λ in MSE + λ‖θ‖² (intercept not penalized)")
+	fl.StringVar(&f.family, "family", "gaussian", "gaussian (least squares) or binomial (logistic regression of a 0/1 target by Newton's method, one pipeline per step)")
+	fl.Float64Var(&f.l2, "l2", 0, "ridge penalty λ on the original scale, intercept not penalized: MSE + λ‖θ‖² (gaussian), mean log-loss + λ‖θ‖² (binomial)")
 	fl.BoolVar(&f.json, "json", false, "print the result as one JSON object on stdout (lsgd solve's fields)")
 	fl.StringVar(&f.runner, "runner", "prism", "Beam runner: "+strings.Join(runners, ", "))
 	fl.StringVar(&f.endpoint, "endpoint", "", "job service `HOST:PORT` of a flink, spark or universal runner (Beam's --endpoint)")
 	fl.StringVar(&f.temp, "temp", "", "`DIR` (or gs:// path) where each pipeline writes its result for the launcher; default: a local temporary directory (fine for prism)")
 	fl.IntVar(&f.refine, "refine", 2, "refinement passes, one pipeline each (≥ 1; the last also gives the MSE)")
+	fl.IntVar(&f.maxPasses, "max-passes", 50, "binomial: the most Newton passes (pipelines) before giving up")
 	fl.IntVar(&f.splitRows, "split-rows", 1<<20, "read a .npy file with more rows than this as row ranges of at most this many rows")
 	fl.BoolVar(&f.verbose, "verbose", false, "print Beam's and the runner's logs")
 	return cmd
@@ -130,6 +132,9 @@ func solve(cmd *cobra.Command, f *solveFlags, args []string, stdout, stderr io.W
 	}
 	if f.l2 < 0 {
 		return &tableio.InputError{Msg: fmt.Sprintf("--l2 must be ≥ 0, got %g", f.l2)}
+	}
+	if f.family != "gaussian" && f.family != "binomial" {
+		return &tableio.InputError{Msg: fmt.Sprintf("unknown --family %q (want gaussian or binomial)", f.family)}
 	}
 	if f.refine < 1 {
 		return &tableio.InputError{Msg: fmt.Sprintf("--refine must be ≥ 1, got %d", f.refine)}
@@ -167,13 +172,16 @@ func solve(cmd *cobra.Command, f *solveFlags, args []string, stdout, stderr io.W
 	quiet(!f.verbose, stderr)
 	beam.Init()
 	opt := Options{Spec: Spec{Target: f.target, Weights: f.weights, NoIntercept: f.noIntercept}, L2: f.l2, Refine: f.refine,
-		SplitRows: f.splitRows, Temp: f.temp}
+		SplitRows: f.splitRows, Temp: f.temp, MaxPasses: f.maxPasses}
 	if f.features != "" {
 		for _, s := range strings.Split(f.features, ",") {
 			opt.Features = append(opt.Features, strings.TrimSpace(s))
 		}
 	}
 	runner := f.runner
+	if f.family == "binomial" {
+		return solveLogistic(cmd, f, opt, stdout)
+	}
 	out, err := Fit(cmd.Context(), beamRunner(runner), f.data, opt)
 	if err != nil {
 		return err
@@ -191,6 +199,28 @@ func solve(cmd *cobra.Command, f *solveFlags, args []string, stdout, stderr io.W
 	}
 	fmt.Fprintf(stdout, "\nMSE     %.10g\nR²      %.10g\ncond    %.4g (standardized design)\nmethod  %s\nrunner  %s, %d pipelines, %.3gs\n",
 		out.MSE, out.R2, out.Cond, out.Method, runner, out.Pipelines, out.Seconds)
+	return nil
+}
+
+// solveLogistic runs --family binomial and prints its result.
+func solveLogistic(cmd *cobra.Command, f *solveFlags, opt Options, stdout io.Writer) error {
+	out, err := FitLogistic(cmd.Context(), beamRunner(f.runner), f.data, opt)
+	if err != nil {
+		return err
+	}
+	out.Device = f.runner
+	if f.json {
+		return jsonout.Write(stdout, out)
+	}
+	fmt.Fprintf(stdout, "%s: %d rows in %d shards, %d features, target %q, logistic regression\n\n", f.data, out.Rows, out.Shards, len(out.Features), out.Target)
+	for a, name := range out.Features {
+		fmt.Fprintf(stdout, "  %-12s %.15g\n", name, out.Coef[a])
+	}
+	if !f.noIntercept {
+		fmt.Fprintf(stdout, "  %-12s %.15g\n", "(intercept)", out.Intercept)
+	}
+	fmt.Fprintf(stdout, "\nlog-loss  %.10g\naccuracy  %.6g\nNewton    converged, decrement %.3g per unit weight\nrunner    %s, %d pipelines, %.3gs\n",
+		out.LogLoss, out.Accuracy, out.Decrement, f.runner, out.Pipelines, out.Seconds)
 	return nil
 }
 
