@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -46,21 +48,24 @@ func wdata(seed uint64, n int, integer bool) *tableio.Table {
 
 // wls is the weighted least-squares reference, computed directly in
 // float64 with gonum: β minimizing Σ w_i·(y_i − b − x_i·β)² from a QR of
-// the √w-scaled design [X 1], and (AᵀWA)⁻¹ from a Cholesky factorization
+// the √w-scaled design [X 1] ([X] without an intercept), and (AᵀWA)⁻¹ from a Cholesky factorization
 // of the weighted normal equations' matrix (a different route from the
 // pipeline's R).
 type wls struct {
-	beta     []float64 // coefficients, then the intercept
+	beta     []float64 // coefficients, then the intercept (if any)
 	inv      *mat.SymDense
 	rss, tss float64 // Σ w·e², Σ w·(y − ȳ_w)²
 	npos     int
 	wsum     float64
 }
 
-func wlsRef(t *testing.T, tab *tableio.Table, feats []int, wcol, ycol int) wls {
+func wlsRef(t *testing.T, tab *tableio.Table, feats []int, wcol, ycol int, intercept bool) wls {
 	t.Helper()
 	d := len(feats)
-	q := d + 1
+	q := d
+	if intercept {
+		q++
+	}
 	var rows []int
 	var out wls
 	ym := 0.0
@@ -72,6 +77,9 @@ func wlsRef(t *testing.T, tab *tableio.Table, feats []int, wcol, ycol int) wls {
 		}
 	}
 	ym /= out.wsum
+	if !intercept {
+		ym = 0 // TSS about zero
+	}
 	out.npos = len(rows)
 	A := mat.NewDense(len(rows), q, nil)
 	b := mat.NewDense(len(rows), 1, nil)
@@ -80,7 +88,9 @@ func wlsRef(t *testing.T, tab *tableio.Table, feats []int, wcol, ycol int) wls {
 		for a, j := range feats {
 			A.Set(r, a, sw*tab.At(i, j))
 		}
-		A.Set(r, d, sw)
+		if intercept {
+			A.Set(r, d, sw)
+		}
 		b.Set(r, 0, sw*tab.At(i, ycol))
 	}
 	var qr mat.QR
@@ -92,7 +102,10 @@ func wlsRef(t *testing.T, tab *tableio.Table, feats []int, wcol, ycol int) wls {
 	out.beta = mat.Col(nil, 0, &x)
 	for _, i := range rows {
 		w, y := tab.At(i, wcol), tab.At(i, ycol)
-		e := y - out.beta[d]
+		e := y
+		if intercept {
+			e -= out.beta[d]
+		}
 		for a, j := range feats {
 			e -= out.beta[a] * tab.At(i, j)
 		}
@@ -137,7 +150,6 @@ func TestWeightedSolve(t *testing.T) {
 	for i := 318; i < 400; i++ {
 		tab.F64[i*5+3] = 0
 	}
-	ref := wlsRef(t, tab, []int{0, 1, 2}, 3, 4)
 	dir := t.TempDir()
 	shard(t, tab, dir, "a.csv", 0, 317)
 	shard(t, tab, dir, "b.csv", 317, 318)
@@ -145,10 +157,14 @@ func TestWeightedSolve(t *testing.T) {
 	shard(t, tab, dir, "d.csv", 400, 900)
 	shard(t, tab, dir, "a.npy", 0, 700)
 	shard(t, tab, dir, "b.npy", 700, 900)
-	for _, c := range []struct{ glob, weights string }{{"*.csv", "w"}, {"*.npy", "4"}} {
-		t.Run(c.glob, func(t *testing.T) {
+	for _, c := range []struct {
+		glob, weights string
+		noIntercept   bool
+	}{{"*.csv", "w", false}, {"*.npy", "4", false}, {"*.npy", "x4", true}} {
+		t.Run(fmt.Sprintf("%s, no intercept %v", c.glob, c.noIntercept), func(t *testing.T) {
+			ref := wlsRef(t, tab, []int{0, 1, 2}, 3, 4, !c.noIntercept)
 			out, err := Fit(context.Background(), onPrism, filepath.Join(dir, c.glob),
-				Options{Spec: Spec{Weights: c.weights}, Refine: 2, SplitRows: 150})
+				Options{Spec: Spec{Weights: c.weights, NoIntercept: c.noIntercept}, Refine: 2, SplitRows: 150})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -161,8 +177,13 @@ func TestWeightedSolve(t *testing.T) {
 					t.Errorf("coef[%d] = %.17g; want %.17g (rel. error %.2g)", a, out.Coef[a], ref.beta[a], e)
 				}
 			}
-			if e := relErr(out.Intercept, ref.beta[3], 0); e > tol {
-				t.Errorf("intercept %.17g; want %.17g", out.Intercept, ref.beta[3])
+			if c.noIntercept && out.Intercept != 0 {
+				t.Errorf("intercept %g without one", out.Intercept)
+			}
+			if !c.noIntercept {
+				if e := relErr(out.Intercept, ref.beta[3], 0); e > tol {
+					t.Errorf("intercept %.17g; want %.17g", out.Intercept, ref.beta[3])
+				}
 			}
 			if e := relErr(out.MSE, ref.rss/ref.wsum, 0); e > tol {
 				t.Errorf("mse %.17g; want Σw·e²/Σw = %.17g", out.MSE, ref.rss/ref.wsum)
@@ -171,20 +192,20 @@ func TestWeightedSolve(t *testing.T) {
 			if e := relErr(out.R2, r2, 0); e > tol {
 				t.Errorf("r2 %.17g; want %.17g", out.R2, r2)
 			}
-			checkInference(t, out.Solution, ref, true, tol)
+			checkInference(t, out.Solution, ref, !c.noIntercept, true, tol)
 		})
 	}
 }
 
 // checkInference compares sol's inference with the closed forms from ref.
-func checkInference(t *testing.T, sol *lsgd.Solution, ref wls, weighted bool, tol float64) {
+func checkInference(t *testing.T, sol *lsgd.Solution, ref wls, intercept, weighted bool, tol float64) {
 	t.Helper()
 	in := sol.Inference
 	if in == nil {
 		t.Fatal("no inference statistics")
 	}
 	q := len(ref.beta)
-	d := q - 1
+	d := len(sol.Coef)
 	df := ref.npos - q
 	if in.DFResid != df || in.DFModel != d || in.Weighted != weighted {
 		t.Errorf("df_resid %d df_model %d weighted %v; want %d, %d, %v", in.DFResid, in.DFModel, in.Weighted, df, d, weighted)
@@ -214,7 +235,11 @@ func checkInference(t *testing.T, sol *lsgd.Solution, ref wls, weighted bool, to
 	}
 	f := ((ref.tss - ref.rss) / float64(d)) / s2
 	fp := distuv.F{D1: float64(d), D2: float64(df)}.Survival(f)
-	adj := 1 - (ref.rss/ref.tss)*float64(ref.npos-1)/float64(df)
+	k0 := 0
+	if intercept {
+		k0 = 1
+	}
+	adj := 1 - (ref.rss/ref.tss)*float64(ref.npos-k0)/float64(df)
 	if e := relErr(in.FStatistic, f, 0); e > tol {
 		t.Errorf("f_statistic %.17g; want %.17g", in.FStatistic, f)
 	}
@@ -278,8 +303,14 @@ func TestWeightsRepeatRows(t *testing.T) {
 			t.Errorf("std_err[%d]·√(df ratio) %.17g; repeated rows %.17g", a, got.Inference.StdErr[a]*scale, want.Inference.StdErr[a])
 		}
 	}
-	if n := int(want.Rows); got.Inference.DFResid+4 == n || want.Inference.DFResid != n-4 {
-		t.Errorf("df_resid %d and %d (repeated rows: %d rows)", got.Inference.DFResid, want.Inference.DFResid, n)
+	pos := 0
+	for i := 0; i < tab.Rows; i++ {
+		if tab.At(i, 3) > 0 {
+			pos++
+		}
+	}
+	if got.Inference.DFResid != pos-4 || want.Inference.DFResid != want.Rows-4 {
+		t.Errorf("df_resid %d and %d (repeated rows); want %d and %d", got.Inference.DFResid, want.Inference.DFResid, pos-4, want.Rows-4)
 	}
 }
 
@@ -290,13 +321,10 @@ func TestWeightsRepeatRows(t *testing.T) {
 // the certified values have 15 digits and a backward-stable R gives the
 // covariance to about cond²·u ≈ 1e-8 relative; 1e-7 is the bound.
 func TestInferenceLongley(t *testing.T) {
-	path := filepath.Join("..", "..", "..", "..", "shared", "data", "nist-strd", "Longley.dat")
-	if _, err := os.Stat(path); err != nil {
-		path = "/work/shared/data/nist-strd/Longley.dat"
-	}
+	path := filepath.Join("..", "..", "testdata", "nist", "Longley.dat")
 	nist, err := tableio.ReadNIST(path)
 	if err != nil {
-		t.Skipf("NIST Longley data not here: %v", err)
+		t.Fatal(err)
 	}
 	tab := nist.Table
 	dir := t.TempDir()
@@ -329,6 +357,11 @@ func TestInferenceLongley(t *testing.T) {
 	if e := relErr(out.R2, nist.R2, 0); e > tol {
 		t.Errorf("r2 %.15g; certified %.15g", out.R2, nist.R2)
 	}
+	worst := relErr(in.InterceptStdErr, nist.CertifiedSD[0], 0)
+	for a := range out.Coef {
+		worst = math.Max(worst, relErr(in.StdErr[a], nist.CertifiedSD[a+1], 0))
+	}
+	t.Logf("largest relative difference from the certified standard deviations: %.2g", worst)
 	if in.DFResid != tab.Rows-7 || in.DFModel != 6 {
 		t.Errorf("df_resid %d df_model %d; want %d, 6", in.DFResid, in.DFModel, tab.Rows-7)
 	}
@@ -394,5 +427,134 @@ func TestWeightErrors(t *testing.T) {
 				t.Errorf("%v: %q does not say %q", args[2:], stderr.String(), m)
 			}
 		}
+	}
+}
+
+// TestMergeWeighted merges weighted statistics of uneven splits (empty
+// pieces, single rows, a stretch of zero weights) in random orders and
+// checks each against the weighted moments computed directly: the mean
+// Σw·x/Σw and RᵀR against Σ w·(x − m)(x − m)ᵀ, within the bound of
+// checkStats with the weighted column norms.
+func TestMergeWeighted(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	const n, p = 2000, 4
+	tab := randTable(rng, n, p)
+	tab.Source = "w.npy"
+	w := make([]float64, n)
+	for i := range w {
+		if rng.IntN(5) > 0 && (i < 800 || i >= 900) {
+			w[i] = 3 * rng.Float64()
+		}
+	}
+	piece := func(lo, hi int, centred bool) Stats {
+		if hi == lo {
+			return Stats{Source: tab.Source, Names: tab.Names, Centred: centred}
+		}
+		sub := &tableio.Table{Source: tab.Source, Names: tab.Names, Target: tab.Target, Rows: hi - lo, Cols: p, Stride: p,
+			F64: tab.F64[lo*p:], Weights: w[lo:hi]}
+		return TableStats(sub, allCols(p), tab.Names, centred)
+	}
+	for _, centred := range []bool{true, false} {
+		var W float64
+		var pos int64
+		mean := make([]float64, p)
+		for i := 0; i < n; i++ {
+			W += w[i]
+			if w[i] > 0 {
+				pos++
+			}
+			for j := 0; j < p; j++ {
+				if centred {
+					mean[j] += w[i] * tab.At(i, j)
+				}
+			}
+		}
+		norm := make([]float64, p)
+		for j := 0; j < p; j++ {
+			mean[j] /= W
+			for i := 0; i < n; i++ {
+				e := tab.At(i, j) - mean[j]
+				norm[j] += w[i] * e * e
+			}
+			norm[j] = math.Sqrt(norm[j])
+		}
+		for trial := 0; trial < 12; trial++ {
+			cuts := []int{0, n, 800, 900}
+			for k := 0; k < 2+trial; k++ {
+				c := rng.IntN(n + 1)
+				cuts = append(cuts, c, c)
+				if c < n {
+					cuts = append(cuts, c+1)
+				}
+			}
+			sortInts(cuts)
+			var parts []Stats
+			for k := 0; k+1 < len(cuts); k++ {
+				parts = append(parts, piece(cuts[k], cuts[k+1], centred))
+			}
+			parts = append(parts, Stats{})
+			rng.Shuffle(len(parts), func(i, j int) { parts[i], parts[j] = parts[j], parts[i] })
+			for len(parts) > 1 {
+				i := rng.IntN(len(parts))
+				j := rng.IntN(len(parts) - 1)
+				if j >= i {
+					j++
+				}
+				parts[i] = Merge(parts[i], parts[j])
+				parts = append(parts[:j], parts[j+1:]...)
+			}
+			s := parts[0]
+			if s.Err != "" || s.N != n || s.NPos != pos || relErr(s.W, W, 0) > 1e-13 {
+				t.Fatalf("trial %d: N %d NPos %d W %.17g err %q; want %d, %d, %.17g", trial, s.N, s.NPos, s.W, s.Err, n, pos, W)
+			}
+			for j := 0; j < p; j++ {
+				if d := math.Abs(s.Mean[j] - mean[j]); d > 4*math.Sqrt(n)*0x1p-53*(math.Abs(mean[j])+norm[j]/math.Sqrt(W)) {
+					t.Errorf("trial %d: mean[%d] = %.17g; want %.17g", trial, j, s.Mean[j], mean[j])
+				}
+			}
+			c := 8 * (float64(p) + math.Log2(n) + math.Sqrt(chunkRows)) * 0x1p-53
+			for a := 0; a < p; a++ {
+				for b := a; b < p; b++ {
+					want, got := 0.0, 0.0
+					for i := 0; i < n; i++ {
+						want += w[i] * (tab.At(i, a) - mean[a]) * (tab.At(i, b) - mean[b])
+					}
+					for k := 0; k <= a; k++ {
+						got += s.R[k*p+a] * s.R[k*p+b]
+					}
+					if tol := c * norm[a] * norm[b]; math.Abs(got-want) > tol {
+						t.Errorf("centred=%v trial %d: (RᵀR)[%d,%d] = %.17g; want %.17g (±%.3g)", centred, trial, a, b, got, want, tol)
+					}
+				}
+			}
+		}
+	}
+}
+
+// TestWeightedCollinear: columns that are collinear on the rows of
+// positive weight (and not on the rows of weight zero, which count for
+// nothing) stop the fit with a *lsgd.RankError naming them, rather than
+// giving made-up standard errors; without the weights the same rows fit.
+func TestWeightedCollinear(t *testing.T) {
+	tab := wdata(4, 300, false)
+	for i := 0; i < tab.Rows; i++ {
+		r := tab.F64[i*5 : i*5+5]
+		if r[3] > 0 {
+			r[2] = r[0] - 2*r[1]
+		}
+	}
+	dir := t.TempDir()
+	shard(t, tab, dir, "a.csv", 0, 120)
+	shard(t, tab, dir, "b.csv", 120, 300)
+	_, err := Fit(context.Background(), onPrism, filepath.Join(dir, "*.csv"), Options{Spec: Spec{Weights: "w"}, Refine: 1})
+	var rank *lsgd.RankError
+	if !errors.As(err, &rank) || !errors.Is(err, tableio.ErrInput) {
+		t.Fatalf("got %v; want a *lsgd.RankError", err)
+	}
+	if got := strings.Join(rank.Columns, ","); got != "x1,x2,x3" {
+		t.Errorf("collinear columns %q; want x1,x2,x3 (%v)", got, err)
+	}
+	if _, err := Fit(context.Background(), onPrism, filepath.Join(dir, "*.csv"), Options{Spec: Spec{Features: []string{"x1", "x2", "x3"}}, Refine: 1}); err != nil {
+		t.Errorf("unweighted: %v", err)
 	}
 }
