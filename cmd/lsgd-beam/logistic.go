@@ -44,6 +44,7 @@ type Newton struct {
 	G, GC       []float64 // Σ w_i·(y_i − p_i)·[x_i, 1] and its compensation
 	Loss, LossC float64   // Σ w_i·ℓ_i and its compensation
 	Hits        float64   // Σ w_i over rows classified right at p = ½
+	Strict      float64   // Σ w_i over rows strictly on their side (η > 0 for y = 1, η < 0 for y = 0)
 	W           float64   // Σ w_i
 	Err         string
 	Input       bool
@@ -72,7 +73,8 @@ func MergeNewton(a, b Newton) Newton {
 			a.Source, listNames(a.Names), b.Source, listNames(b.Names))}
 	}
 	out := Newton{Source: a.Source, Names: a.Names, N: a.N + b.N, H: Merge(a.H, b.H),
-		G: make([]float64, len(a.G)), GC: make([]float64, len(a.G)), Hits: a.Hits + b.Hits, W: a.W + b.W}
+		G: make([]float64, len(a.G)), GC: make([]float64, len(a.G)), Hits: a.Hits + b.Hits,
+		Strict: a.Strict + b.Strict, W: a.W + b.W}
 	for k := range a.G {
 		var e float64
 		out.G[k], e = twoSum(a.G[k], b.G[k])
@@ -128,6 +130,9 @@ func TableNewton(t *tableio.Table, cols []int, names []string, coef []float64, b
 		nw.LossC += e
 		if (p >= 0.5) == (y == 1) {
 			nw.Hits += w
+		}
+		if y == 1 && eta > 0 || y == 0 && eta < 0 {
+			nw.Strict += w
 		}
 		nw.W += w
 		return w * p * q
@@ -235,8 +240,15 @@ func FitLogistic(ctx context.Context, run Runner, glob string, opt Options) (*Lo
 		F := nw.Loss + nw.LossC + nw.W*opt.L2*pen
 		out.Passes, out.Pipelines, out.Rows = pass, pass, int(nw.N)
 		out.Features, out.Target = nw.Names[:d], nw.Names[d]
-		if F > prevF && halvings < 30 {
-			// The full step raised the objective: go back along it.
+		if opt.L2 == 0 && nw.Strict >= nw.W {
+			// Every row is strictly on its side of b + x·β = 0, so
+			// scaling θ up drives the loss to zero: no minimum exists.
+			return nil, &tableio.InputError{Msg: fmt.Sprintf("%s: the classes are separated: after %d passes b + x·β classifies every row (of positive weight) right, so the log-loss has no minimum (‖θ‖ grows without end); add --l2 (e.g. 1e-4)", glob, pass)}
+		}
+		if F > prevF+1e-12*math.Abs(prevF) && halvings < 30 {
+			// The full step raised the objective (by more than the
+			// rounding of the sums, which near the optimum is all the
+			// change there is): go back along it.
 			halvings++
 			for a := range coef {
 				stepCoef[a] /= 2

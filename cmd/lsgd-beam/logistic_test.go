@@ -182,12 +182,15 @@ func TestLogistic(t *testing.T) {
 }
 
 // TestLogisticErrors: a target other than 0/1 names file, row and column
-// and exits with status 2, as does --family with an unknown name.
+// and exits with status 2, as do separated classes (no maximum-likelihood
+// estimate; with --l2 the same data fit) and --family with an unknown name.
 func TestLogisticErrors(t *testing.T) {
 	dir := t.TempDir()
 	for name, text := range map[string]string{
 		"a.csv": "x1,x2,y\n1,2,0\n2,1,1\n3,3,0\n",
 		"b.csv": "x1,x2,y\n1,2,1\n2,1,0.5\n",
+		// y = 1 exactly where x1 + x2 > 5.
+		"sep.csv": "x1,x2,y\n1,2,0\n4,3,1\n2,2,0\n3,3.5,1\n0,4,0\n5,1,1\n2.5,2,0\n1,4.5,1\n",
 	} {
 		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644); err != nil {
 			t.Fatal(err)
@@ -199,9 +202,10 @@ func TestLogisticErrors(t *testing.T) {
 	}{
 		{[]string{"--family", "binomial"}, []string{filepath.Join(dir, "b.csv") + ":3", `column "y"`, "not 0 or 1"}},
 		{[]string{"--family", "poisson"}, []string{"--family"}},
+		{[]string{"--family", "binomial", "--data", filepath.Join(dir, "sep.csv")}, []string{"sep.csv: the classes are separated", "--l2"}},
 	} {
 		var stdout, stderr bytes.Buffer
-		args := append([]string{"solve", "--data", filepath.Join(dir, "*.csv")}, c.args...)
+		args := append([]string{"solve", "--data", filepath.Join(dir, "[ab].csv")}, c.args...)
 		if rc := run(context.Background(), args, &stdout, &stderr); rc != 2 {
 			t.Errorf("%v: exit %d; want 2 (%s)", c.args, rc, stderr.String())
 		}
@@ -210,5 +214,9 @@ func TestLogisticErrors(t *testing.T) {
 				t.Errorf("%v: %q does not say %q", c.args, stderr.String(), m)
 			}
 		}
+	}
+	out, err := FitLogistic(context.Background(), onPrism, filepath.Join(dir, "sep.csv"), Options{L2: 1e-3})
+	if err != nil || !out.Converged || out.Accuracy != 1 {
+		t.Errorf("separated classes with --l2: %v, %+v", err, out)
 	}
 }

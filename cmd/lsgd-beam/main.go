@@ -119,8 +119,9 @@ given the current θ, reduce the gradient, the log-loss and the R factor of
 their rows scaled by √(w·p(1 − p)); the launcher takes the Newton step. It
 stops when the Newton decrement λ² = gᵀH⁻¹g satisfies λ²/2 ≤ 1e-20·Σw (the
 mean loss is then within 1e-20 of its minimum), after taking that last
-step; --max-passes bounds the passes (separable classes never converge:
-add --l2). --l2 λ adds λ‖θ‖² on the original scale (intercept not
+step; --max-passes bounds the passes. Classes that some b + x·β separates
+have no maximum-likelihood estimate: once a pass classifies every row
+strictly right the fit stops with an error (add --l2). --l2 λ adds λ‖θ‖² on the original scale (intercept not
 penalized) to the mean log-loss. The JSON has coef, intercept, rows,
 passes, log_loss, accuracy (at p = ½), loss and newton_decrement.
 
