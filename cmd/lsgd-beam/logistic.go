@@ -220,7 +220,7 @@ func FitLogistic(ctx context.Context, run Runner, glob string, opt Options) (*Lo
 	for pass := 1; pass <= maxPasses; pass++ {
 		var nw Newton
 		fn := &newtonFn{Spec: spec, Coef: coef, Intercept: b}
-		if err := pass1(ctx, run, shards, fn, tmp, pass, &nw); err != nil {
+		if err := newtonPass(ctx, run, shards, fn, tmp, pass, &nw); err != nil {
 			return nil, err
 		}
 		if nw.Err != "" {
@@ -372,7 +372,7 @@ func init() {
 	register.Function1x2(newtonJSON)
 }
 
-// pass1 runs one Newton pass.
-func pass1(ctx context.Context, run Runner, shards []Shard, fn *newtonFn, tmp string, k int, out *Newton) error {
+// newtonPass runs one Newton pass: the sums at fn's θ.
+func newtonPass(ctx context.Context, run Runner, shards []Shard, fn *newtonFn, tmp string, k int, out *Newton) error {
 	return pass(ctx, run, shards, fn, MergeNewton, newtonJSON, tmp, fmt.Sprintf("newton%d", k), out)
 }

@@ -43,10 +43,13 @@ func ldata(seed uint64, n int) *tableio.Table {
 // directly: the gradient and the Hessian Aᵀdiag(w·p(1−p))A (+ 2Wλ on the
 // slopes) of A = [X 1] in float64, a Cholesky solve per step, until the
 // step stops changing θ. wcol < 0: unit weights. It returns the slopes,
-// then the intercept, and the mean log-loss and accuracy at the solution.
-func newtonRef(t *testing.T, tab *tableio.Table, wcol int, l2 float64) (theta []float64, logloss, acc float64) {
+// then the intercept (if any), and the mean log-loss and accuracy at the solution.
+func newtonRef(t *testing.T, tab *tableio.Table, wcol int, l2 float64, intercept bool) (theta []float64, logloss, acc float64) {
 	t.Helper()
 	d, q := 3, 4
+	if !intercept {
+		q = 3
+	}
 	theta = make([]float64, q)
 	weight := func(i int) float64 {
 		if wcol < 0 {
@@ -58,7 +61,7 @@ func newtonRef(t *testing.T, tab *tableio.Table, wcol int, l2 float64) (theta []
 	for i := 0; i < tab.Rows; i++ {
 		W += weight(i)
 	}
-	row := func(i int) []float64 { return []float64{tab.At(i, 0), tab.At(i, 1), tab.At(i, 2), 1} }
+	row := func(i int) []float64 { return []float64{tab.At(i, 0), tab.At(i, 1), tab.At(i, 2), 1}[:q] }
 	for it := 0; it < 100; it++ {
 		H := mat.NewSymDense(q, nil)
 		g := mat.NewVecDense(q, nil)
@@ -132,12 +135,14 @@ func TestLogistic(t *testing.T) {
 		name, glob, weights string
 		wcol                int
 		l2                  float64
+		noIntercept         bool
 	}{
-		{"unweighted", "p-*.npy", "", -1, 0},
-		{"weighted, l2", "c-*.csv", "w", 3, 0.01},
+		{"unweighted", "p-*.npy", "", -1, 0, false},
+		{"weighted, l2", "c-*.csv", "w", 3, 0.01, false},
+		{"weighted, no intercept", "p-*.npy", "x4", 3, 0, true},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			opt := Options{Spec: Spec{Weights: c.weights}, L2: c.l2, SplitRows: 300}
+			opt := Options{Spec: Spec{Weights: c.weights, NoIntercept: c.noIntercept}, L2: c.l2, SplitRows: 300}
 			var want []float64
 			var ll, acc float64
 			if c.wcol < 0 {
@@ -145,7 +150,11 @@ func TestLogistic(t *testing.T) {
 				opt.Features = []string{"x1", "x2", "x3"}
 				opt.Target = "5"
 			}
-			want, ll, acc = newtonRef(t, tab, c.wcol, c.l2)
+			want, ll, acc = newtonRef(t, tab, c.wcol, c.l2, !c.noIntercept)
+			b := 0.0
+			if !c.noIntercept {
+				b = want[3]
+			}
 			out, err := FitLogistic(context.Background(), onPrism, filepath.Join(dir, c.glob), opt)
 			if err != nil {
 				t.Fatal(err)
@@ -158,7 +167,7 @@ func TestLogistic(t *testing.T) {
 				big = math.Max(big, math.Abs(v))
 			}
 			const tol = 1e-8
-			worst := relErr(out.Intercept, want[3], 1e-3*big)
+			worst := relErr(out.Intercept, b, 1e-3*big)
 			for a := 0; a < 3; a++ {
 				worst = math.Max(worst, relErr(out.Coef[a], want[a], 1e-3*big))
 			}
@@ -168,8 +177,8 @@ func TestLogistic(t *testing.T) {
 					t.Errorf("coef[%d] %.17g; Newton reference %.17g (rel. error %.2g)", a, out.Coef[a], want[a], e)
 				}
 			}
-			if e := relErr(out.Intercept, want[3], 1e-3*big); e > tol {
-				t.Errorf("intercept %.17g; Newton reference %.17g (rel. error %.2g)", out.Intercept, want[3], e)
+			if e := relErr(out.Intercept, b, 1e-3*big); e > tol {
+				t.Errorf("intercept %.17g; Newton reference %.17g (rel. error %.2g)", out.Intercept, b, e)
 			}
 			if e := relErr(out.LogLoss, ll, 0); e > 1e-12 {
 				t.Errorf("log_loss %.17g; reference %.17g", out.LogLoss, ll)
