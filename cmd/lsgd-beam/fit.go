@@ -18,6 +18,7 @@ type Options struct {
 	Refine    int    // refinement passes (each one pipeline); lsgd.Solve does 2
 	SplitRows int    // .npy files longer than this are read as row ranges
 	Temp      string // where each pipeline writes its result (a directory the launcher can read)
+	MaxPasses int    // logistic regression: the most Newton passes (0: 50)
 }
 
 // Output is lsgd-beam solve's JSON: the fields of lsgd solve --json, and
@@ -64,6 +65,9 @@ func Fit(ctx context.Context, run Runner, glob string, opt Options) (*Output, er
 	if st.Err != "" {
 		return nil, passError(st.Err, st.Input)
 	}
+	if opt.Weights != "" && st.N > 0 && st.W == 0 {
+		return nil, &tableio.InputError{Msg: fmt.Sprintf("%s, column %q: every weight is zero (%d rows): nothing to fit", glob, opt.Weights, st.N)}
+	}
 	sys, err := newSystem(st, lsgd.SolveOptions{NoIntercept: opt.NoIntercept, L2: opt.L2}, glob)
 	if err != nil {
 		return nil, err
@@ -86,7 +90,11 @@ func Fit(ctx context.Context, run Runner, glob string, opt Options) (*Output, er
 		g, sse = r.Sums()
 		sys.correct(g)
 	}
-	return &Output{Solution: sys.solution(sse), Converged: true, Reason: "exact", Backend: "beam", Precision: "f64",
+	sol := sys.solution(sse)
+	if opt.L2 == 0 {
+		sol.Inference = sys.inference(sol, sse, opt.Weights != "")
+	}
+	return &Output{Solution: sol, Converged: true, Reason: "exact", Backend: "beam", Precision: "f64",
 		Seconds: time.Since(start).Seconds(), Data: glob, Rows: int(st.N), Target: st.Names[len(st.Names)-1], Shards: len(shards), Pipelines: 1 + refine}, nil
 }
 

@@ -75,10 +75,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 }
 
 type solveFlags struct {
-	data, target, features, runner, endpoint, temp string
-	noIntercept, json, verbose                     bool
-	l2                                             float64
-	refine, splitRows                              int
+	data, target, features, weights, family string
+	runner, endpoint, temp                  string
+	noIntercept, json, verbose              bool
+	l2                                      float64
+	refine, splitRows, maxPasses            int
 }
 
 func solveCommand(stdout, stderr io.Writer) *cobra.Command {
@@ -95,11 +96,43 @@ formula, a QR of the stacked Rs); the launcher solves from R. Each
 refinement pass is one more pipeline. The JSON output has lsgd solve's
 fields.
 
+--weights w fits weighted least squares, minimizing Σ w_i·r_i²: the column
+w (w_i ≥ 0 and finite; not all zero; a row of weight zero counts for
+nothing) is taken out of the features. Means are weighted, rows are
+centred and scaled by √w_i, and the merge is Chan's with the total weights
+as counts. A negative, NaN or infinite weight stops the fit naming the
+file, row and column.
+
+Without --l2 the result also has the inference of the gaussian model with
+lsgd solve's fields: std_err, t_values, p_values, conf_int (95%),
+intercept_std_err, intercept_t_value, intercept_p_value,
+intercept_conf_int, residual_std_err, df_resid, df_model, adj_r2,
+f_statistic, f_p_value and weighted. With weights they are those of
+analytic weights (R's lm(weights=), statsmodels' WLS): n is the rows of
+positive weight, df_resid = n − k (k coefficients, the intercept
+counted), σ̂² = Σ w·r²/df_resid, Cov = σ̂²(XᵀWX)⁻¹, R² = 1 − Σw·r²/Σw·(y − ȳ_w)².
+
+--family binomial fits logistic regression, P(y = 1) = σ(b + x·θ), to a 0/1
+target (any other value stops the fit naming file, row and column) by
+Newton's method (IRLS): each pass is one pipeline in which the workers,
+given the current θ, reduce the gradient, the log-loss and the R factor of
+their rows scaled by √(w·p(1 − p)); the launcher takes the Newton step. It
+stops when the Newton decrement λ² = gᵀH⁻¹g satisfies λ²/2 ≤ 1e-20·Σw (the
+mean loss is then within 1e-20 of its minimum), after taking that last
+step; --max-passes bounds the passes. Classes that some b + x·β separates
+have no maximum-likelihood estimate: once a pass classifies every row
+strictly right the fit stops with an error (add --l2). --l2 λ adds λ‖θ‖² on the original scale (intercept not
+penalized) to the mean log-loss. The JSON has coef, intercept, rows,
+passes, log_loss, accuracy (at p = ½), loss and newton_decrement.
+
 Runners: prism (default; in-process, no setup), flink, spark (--endpoint
 of their job server), dataflow, universal. Flags after -- go to Beam itself
 (--project, --region, --temp_location, --worker_binary, …).`,
 		Example: `  lsgd-beam solve --data 'shards/part-*.npy' --json
   lsgd-beam solve --data 'data/*.csv' --target price --l2 0.1
+  lsgd-beam solve --data 'data/*.csv' --target price --weights exposure --json
+  lsgd-beam solve --data 'shards/*.npy' --weights 5 --target 6      # columns by 1-based index
+  lsgd-beam solve --data 'clicks/*.csv' --target clicked --family binomial --l2 1e-4 --json
   lsgd-beam solve --data '/mnt/shared/part-*.npy' --runner flink --endpoint localhost:8099 \
       --temp /mnt/shared/tmp -- --environment_type=LOOPBACK`,
 		Args: cobra.ArbitraryArgs,
@@ -110,13 +143,16 @@ of their job server), dataflow, universal. Flags after -- go to Beam itself
 	fl.StringVar(&f.data, "data", "", "`GLOB` of the shards: .csv (a header row) or .npy files with the same columns (required)")
 	fl.StringVar(&f.target, "target", "", "target column: its `NAME` (CSV) or 1-based index; default: the last column")
 	fl.StringVar(&f.features, "features", "", "feature columns, comma-separated `NAMES` or 1-based indices; default: every column but the target")
+	fl.StringVar(&f.weights, "weights", "", "weight column: its `NAME` (CSV) or 1-based index; weights w_i ≥ 0, finite, not all zero; the column is not a feature (weighted least squares)")
 	fl.BoolVar(&f.noIntercept, "no-intercept", false, "fit y = x·θ without an intercept")
-	fl.Float64Var(&f.l2, "l2", 0, "ridge penalty λ in MSE + λ‖θ‖² (intercept not penalized)")
+	fl.StringVar(&f.family, "family", "gaussian", "`gaussian` (least squares) or binomial (logistic regression of a 0/1 target by Newton's method, one pipeline per step)")
+	fl.Float64Var(&f.l2, "l2", 0, "ridge penalty λ on the original scale, intercept not penalized: MSE + λ‖θ‖² (gaussian), mean log-loss + λ‖θ‖² (binomial)")
 	fl.BoolVar(&f.json, "json", false, "print the result as one JSON object on stdout (lsgd solve's fields)")
 	fl.StringVar(&f.runner, "runner", "prism", "Beam runner: "+strings.Join(runners, ", "))
 	fl.StringVar(&f.endpoint, "endpoint", "", "job service `HOST:PORT` of a flink, spark or universal runner (Beam's --endpoint)")
 	fl.StringVar(&f.temp, "temp", "", "`DIR` (or gs:// path) where each pipeline writes its result for the launcher; default: a local temporary directory (fine for prism)")
-	fl.IntVar(&f.refine, "refine", 2, "refinement passes, one pipeline each (≥ 1; the last also gives the MSE)")
+	fl.IntVar(&f.refine, "refine", 2, "gaussian: refinement passes, one pipeline each (≥ 1; the last also gives the MSE and the inference's RSS)")
+	fl.IntVar(&f.maxPasses, "max-passes", 50, "binomial: the most Newton passes (pipelines) before giving up")
 	fl.IntVar(&f.splitRows, "split-rows", 1<<20, "read a .npy file with more rows than this as row ranges of at most this many rows")
 	fl.BoolVar(&f.verbose, "verbose", false, "print Beam's and the runner's logs")
 	return cmd
@@ -128,6 +164,9 @@ func solve(cmd *cobra.Command, f *solveFlags, args []string, stdout, stderr io.W
 	}
 	if f.l2 < 0 {
 		return &tableio.InputError{Msg: fmt.Sprintf("--l2 must be ≥ 0, got %g", f.l2)}
+	}
+	if f.family != "gaussian" && f.family != "binomial" {
+		return &tableio.InputError{Msg: fmt.Sprintf("unknown --family %q (want gaussian or binomial)", f.family)}
 	}
 	if f.refine < 1 {
 		return &tableio.InputError{Msg: fmt.Sprintf("--refine must be ≥ 1, got %d", f.refine)}
@@ -164,14 +203,17 @@ func solve(cmd *cobra.Command, f *solveFlags, args []string, stdout, stderr io.W
 	}
 	quiet(!f.verbose, stderr)
 	beam.Init()
-	opt := Options{Spec: Spec{Target: f.target, NoIntercept: f.noIntercept}, L2: f.l2, Refine: f.refine,
-		SplitRows: f.splitRows, Temp: f.temp}
+	opt := Options{Spec: Spec{Target: f.target, Weights: f.weights, NoIntercept: f.noIntercept}, L2: f.l2, Refine: f.refine,
+		SplitRows: f.splitRows, Temp: f.temp, MaxPasses: f.maxPasses}
 	if f.features != "" {
 		for _, s := range strings.Split(f.features, ",") {
 			opt.Features = append(opt.Features, strings.TrimSpace(s))
 		}
 	}
 	runner := f.runner
+	if f.family == "binomial" {
+		return solveLogistic(cmd, f, opt, stdout)
+	}
 	out, err := Fit(cmd.Context(), beamRunner(runner), f.data, opt)
 	if err != nil {
 		return err
@@ -181,14 +223,52 @@ func solve(cmd *cobra.Command, f *solveFlags, args []string, stdout, stderr io.W
 		return jsonout.Write(stdout, out)
 	}
 	fmt.Fprintf(stdout, "%s: %d rows in %d shards, %d features, target %q\n\n", f.data, out.Rows, out.Shards, len(out.Features), out.Target)
+	if in := out.Inference; in != nil {
+		fmt.Fprintf(stdout, "  %-12s %22s %12s %10s %10s\n", "", "coef", "std_err", "t", "p")
+		for a, name := range out.Features {
+			fmt.Fprintf(stdout, "  %-12s %22.15g %12.6g %10.4g %10.3g\n", name, out.Coef[a], in.StdErr[a], in.TValues[a], in.PValues[a])
+		}
+		if !f.noIntercept {
+			fmt.Fprintf(stdout, "  %-12s %22.15g %12.6g %10.4g %10.3g\n", "(intercept)", out.Intercept, in.InterceptStdErr, in.InterceptTValue, in.InterceptPValue)
+		}
+		w := "unweighted"
+		if in.Weighted {
+			w = "weighted (" + f.weights + ")"
+		}
+		fmt.Fprintf(stdout, "\nσ̂ %.6g on %d df, %s; adj R² %.6g; F %.6g on %d and %d df, p %.3g\n",
+			in.ResidualStdErr, in.DFResid, w, in.AdjR2, in.FStatistic, in.DFModel, in.DFResid, in.FPValue)
+	} else {
+		for a, name := range out.Features {
+			fmt.Fprintf(stdout, "  %-12s %.15g\n", name, out.Coef[a])
+		}
+		if !f.noIntercept {
+			fmt.Fprintf(stdout, "  %-12s %.15g\n", "(intercept)", out.Intercept)
+		}
+	}
+	fmt.Fprintf(stdout, "\nMSE     %.10g\nR²      %.10g\ncond    %.4g (standardized design)\nmethod  %s\nrunner  %s, %d pipelines, %.3gs\n",
+		out.MSE, out.R2, out.Cond, out.Method, runner, out.Pipelines, out.Seconds)
+	return nil
+}
+
+// solveLogistic runs --family binomial and prints its result.
+func solveLogistic(cmd *cobra.Command, f *solveFlags, opt Options, stdout io.Writer) error {
+	out, err := FitLogistic(cmd.Context(), beamRunner(f.runner), f.data, opt)
+	if err != nil {
+		return err
+	}
+	out.Device = f.runner
+	if f.json {
+		return jsonout.Write(stdout, out)
+	}
+	fmt.Fprintf(stdout, "%s: %d rows in %d shards, %d features, target %q, logistic regression\n\n", f.data, out.Rows, out.Shards, len(out.Features), out.Target)
 	for a, name := range out.Features {
 		fmt.Fprintf(stdout, "  %-12s %.15g\n", name, out.Coef[a])
 	}
 	if !f.noIntercept {
 		fmt.Fprintf(stdout, "  %-12s %.15g\n", "(intercept)", out.Intercept)
 	}
-	fmt.Fprintf(stdout, "\nMSE     %.10g\nR²      %.10g\ncond    %.4g (standardized design)\nmethod  %s\nrunner  %s, %d pipelines, %.3gs\n",
-		out.MSE, out.R2, out.Cond, out.Method, runner, out.Pipelines, out.Seconds)
+	fmt.Fprintf(stdout, "\nlog-loss  %.10g\naccuracy  %.6g\nNewton    converged, decrement %.3g per unit weight\nrunner    %s, %d pipelines, %.3gs\n",
+		out.LogLoss, out.Accuracy, out.Decrement, f.runner, out.Pipelines, out.Seconds)
 	return nil
 }
 

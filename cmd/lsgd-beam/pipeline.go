@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"sort"
@@ -33,7 +34,9 @@ type Shard struct {
 type Spec struct {
 	Target      string   // the target column (tableio.ReadOptions.Target)
 	Features    []string // the feature columns by name or 1-based index; nil: every other column
+	Weights     string   // the weight column by name or 1-based index; "": every row weighs 1
 	NoIntercept bool
+	Binomial    bool // the target must be 0 or 1 (logistic regression)
 }
 
 func isInput(err error) bool { return errors.Is(err, tableio.ErrInput) }
@@ -109,7 +112,18 @@ func readShard(sh Shard, spec Spec) (*tableio.Table, []int, []string, error) {
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	cols := t.Features()
+	wcol := -1
+	if spec.Weights != "" {
+		if wcol, err = weightColumn(t, spec.Weights); err != nil {
+			return nil, nil, nil, err
+		}
+	}
+	var cols []int
+	for _, j := range t.Features() {
+		if j != wcol {
+			cols = append(cols, j)
+		}
+	}
 	if spec.Features != nil {
 		cols = cols[:0]
 		for _, f := range spec.Features {
@@ -117,7 +131,23 @@ func readShard(sh Shard, spec Spec) (*tableio.Table, []int, []string, error) {
 			if err != nil {
 				return nil, nil, nil, err
 			}
+			if j == wcol {
+				return nil, nil, nil, &tableio.InputError{Msg: fmt.Sprintf("%s: column %q is both a feature and the weights (--weights %s)", t.Label(), f, spec.Weights)}
+			}
 			cols = append(cols, j)
+		}
+	}
+	if len(cols) == 0 {
+		return nil, nil, nil, &tableio.InputError{Msg: fmt.Sprintf("%s: no feature columns left besides the target and the weights", t.Label())}
+	}
+	if wcol >= 0 {
+		if err := readWeights(t, wcol, sh.Lo); err != nil {
+			return nil, nil, nil, err
+		}
+	}
+	if spec.Binomial {
+		if err := checkLabels(t, sh.Lo); err != nil {
+			return nil, nil, nil, err
 		}
 	}
 	cols = append(cols, t.Target)
@@ -142,6 +172,68 @@ func findColumn(t *tableio.Table, f string) (int, error) {
 		return k - 1, nil
 	}
 	return 0, &tableio.InputError{Msg: fmt.Sprintf("%s: no feature column %q (columns: %s)", t.Label(), f, strings.Join(t.Names, ", "))}
+}
+
+// weightColumn resolves --weights (a name, or a 1-based index); it may
+// not be the target.
+func weightColumn(t *tableio.Table, w string) (int, error) {
+	j := -1
+	for k := 0; k < t.Cols; k++ {
+		if t.Name(k) == w {
+			j = k
+			break
+		}
+	}
+	if k, err := strconv.Atoi(w); j < 0 && err == nil && k >= 1 && k <= t.Cols {
+		j = k - 1
+	}
+	switch {
+	case j < 0:
+		return 0, &tableio.InputError{Msg: fmt.Sprintf("%s: no weight column %q (columns: %s)", t.Label(), w, strings.Join(t.Names, ", "))}
+	case j == t.Target:
+		return 0, &tableio.InputError{Msg: fmt.Sprintf("%s: the weight column %q is the target; name the target with --target", t.Label(), t.Name(j))}
+	}
+	return j, nil
+}
+
+// readWeights sets t.Weights from column j (t holds the rows from lo on
+// of its file), checking each weight as the single-machine reader does:
+// finite and ≥ 0. A shard whose weights are all zero is allowed (it adds
+// nothing); the launcher checks that some weight over all shards is
+// positive.
+func readWeights(t *tableio.Table, j, lo int) error {
+	t.WeightName = t.Name(j)
+	t.Weights = make([]float64, t.Rows)
+	for i := range t.Weights {
+		w := t.At(i, j)
+		switch {
+		case math.IsNaN(w) || math.IsInf(w, 0):
+			return &tableio.InputError{Msg: fmt.Sprintf("%s, column %q: weight %v is not a finite number", where(t, lo, i), t.WeightName, w)}
+		case w < 0:
+			return &tableio.InputError{Msg: fmt.Sprintf("%s, column %q: weight %v is negative (weights must be ≥ 0)", where(t, lo, i), t.WeightName, w)}
+		}
+		t.Weights[i] = w
+	}
+	return nil
+}
+
+// where names row i of a table holding rows from lo on of its file.
+func where(t *tableio.Table, lo, i int) string {
+	if t.Line0 > 0 {
+		return t.Where(i)
+	}
+	return t.Where(lo + i)
+}
+
+// checkLabels checks that every target value is 0 or 1 (t holds the rows
+// from lo on of its file).
+func checkLabels(t *tableio.Table, lo int) error {
+	for i := 0; i < t.Rows; i++ {
+		if y := t.At(i, t.Target); y != 0 && y != 1 {
+			return &tableio.InputError{Msg: fmt.Sprintf("%s, column %q: target %v is not 0 or 1 (--family binomial)", where(t, lo, i), t.Name(t.Target), y)}
+		}
+	}
+	return nil
 }
 
 // statsFn reads a shard and emits its Stats.

@@ -19,7 +19,10 @@ import (
 // turned into the triangular factor of the standardized design of
 // lsgd.Solve (features minus their means, times 1/std; a column of ones;
 // for ridge the rows √(n·λ)·mul_j·e_j), the solution from it, and the
-// corrections that later passes over the data feed it.
+// corrections that later passes over the data feed it. With row weights
+// every row of the design is scaled by √w_i, the means and spreads are
+// weighted and n is the total weight W = Σ w_i: the loss minimized is
+// Σ w_i·r_i²/W + λ‖θ‖².
 //
 // Solve keeps Q and refines with Qᵀr; a pipeline keeps only R, so the
 // refinement here is by the corrected semi-normal equations,
@@ -31,7 +34,8 @@ type system struct {
 	label     string
 	opt       lsgd.SolveOptions
 	names     []string // features, then the target
-	n         float64
+	n         float64  // Σ w_i (the row count without weights)
+	npos      int64    // rows of positive weight
 	d, q      int
 	mean, mul []float64 // per column of [X y]
 	rq        []float64 // q×q upper triangular
@@ -53,10 +57,14 @@ func newSystem(st Stats, opt lsgd.SolveOptions, label string) (*system, error) {
 	if !opt.NoIntercept {
 		q++
 	}
-	if st.N < int64(q) {
-		return nil, &tableio.InputError{Msg: fmt.Sprintf("%s: %d rows but %d coefficients to fit: least squares needs at least as many rows as coefficients", label, st.N, q)}
+	if st.NPos < int64(q) {
+		what := "rows"
+		if st.NPos < st.N {
+			what = "rows of positive weight"
+		}
+		return nil, &tableio.InputError{Msg: fmt.Sprintf("%s: %d %s but %d coefficients to fit: least squares needs at least as many rows as coefficients", label, st.NPos, what, q)}
 	}
-	s := &system{label: label, opt: opt, names: st.Names, n: float64(st.N), d: d, q: q,
+	s := &system{label: label, opt: opt, names: st.Names, n: st.W, npos: st.NPos, d: d, q: q,
 		mean: append([]float64(nil), st.Mean...), mul: make([]float64, p)}
 	if opt.NoIntercept {
 		clear(s.mean)
@@ -240,10 +248,11 @@ func (s *system) solution(sse float64) *lsgd.Solution {
 }
 
 // Resid are the mergeable sums of a refinement pass at fixed
-// coefficients: Aᵀr = Σ z_i·r_i over the rows (z_i the standardized
-// design row, r_i the residual in the target's standardized units) and
-// SSE = Σ e_i² (e_i the residual on the original scale), each with the
-// compensation term of Neumaier's summation.
+// coefficients: Aᵀr = Σ w_i·z_i·r_i over the rows (z_i the standardized
+// design row, r_i the residual in the target's standardized units, w_i
+// the row's weight) and SSE = Σ w_i·e_i² (e_i the residual on the
+// original scale), each with the compensation term of Neumaier's
+// summation.
 type Resid struct {
 	Source    string
 	N         int64
@@ -309,7 +318,7 @@ func (s *system) point() Point {
 }
 
 // TableResid returns the Resid of the columns cols (features, then the
-// target) of t at pt.
+// target) of t at pt, each row weighted by t.Weights (1 when nil).
 func TableResid(t *tableio.Table, cols []int, pt Point) Resid {
 	d := len(cols) - 1
 	q := d
@@ -336,14 +345,15 @@ func TableResid(t *tableio.Table, cols []int, pt Point) Resid {
 		}
 		xs[d+1] = t.At(i, cols[d])
 		e := dot2(xs, cs)
-		ri := e * mt
+		w := t.Weight(i)
+		ri := w * e * mt
 		for k := 0; k < q; k++ {
 			var err float64
 			r.G[k], err = twoSum(r.G[k], z[k]*ri)
 			r.GC[k] += err
 		}
 		var err float64
-		r.SSE, err = twoSum(r.SSE, e*e)
+		r.SSE, err = twoSum(r.SSE, w*e*e)
 		r.SSEC += err
 	}
 	return r

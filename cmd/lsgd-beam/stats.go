@@ -11,18 +11,22 @@ import (
 	"github.com/lsgd/lsgd/tableio"
 )
 
-// Stats are the mergeable sufficient statistics of least squares over a
-// set of rows of [X y] (the feature columns, then the target): the row
-// count N, the column means (when Centred) and the p×p upper-triangular
-// factor R of the rows minus those means, so that RᵀR = Σ (r − m)(r − m)ᵀ.
-// Without centring Mean stays zero and RᵀR = Σ r·rᵀ.
+// Stats are the mergeable sufficient statistics of weighted least squares
+// over a set of rows r_i of [X y] (the feature columns, then the target)
+// with weights w_i ≥ 0 (all 1 without --weights): the row count N, the
+// rows of positive weight NPos, the total weight W = Σ w_i, the weighted
+// column means m = Σ w_i·r_i / W (when Centred) and the p×p
+// upper-triangular factor R of the rows √w_i·(r_i − m), so that
+// RᵀR = Σ w_i·(r_i − m)(r_i − m)ᵀ. Without centring Mean stays zero and
+// RᵀR = Σ w_i·r_i·r_iᵀ. A row of weight zero adds to N and nothing else.
 //
 // Merge combines two Stats without seeing the rows again: the means by
-// Chan's parallel formula, R by a Householder QR of [R_a; R_b;
-// √(n_a·n_b/n)·(m_a − m_b)], the last row being the correction that moves
-// both halves to the common mean (Chan, Golub and LeVeque's update, in
-// factored form). Each R is the TSQR factor of its rows, so the merged R
-// has the backward error of one QR of all of them.
+// Chan's parallel formula in its weighted form (the counts are the total
+// weights), R by a Householder QR of [R_a; R_b; √(W_a·W_b/W)·(m_a − m_b)],
+// the last row being the correction that moves both halves to the common
+// mean (Chan, Golub and LeVeque's update, in factored form). Each R is
+// the TSQR factor of its rows, so the merged R has the backward error of
+// one QR of all of them.
 //
 // An error (a shard that cannot be read, or shards whose columns differ)
 // travels inside Stats, so that a bad file fails the fit with one clear
@@ -33,6 +37,8 @@ type Stats struct {
 	Source  string    // the first file (by name) these rows came from, for messages
 	Names   []string  // the columns of [X y]: features in order, then the target
 	N       int64     // rows
+	NPos    int64     // rows of positive weight
+	W       float64   // Σ w_i (= N without weights)
 	Centred bool      // Mean is the column mean (an intercept is fitted)
 	Mean    []float64 // len p
 	R       []float64 // p×p, row-major, upper triangular with a nonnegative diagonal
@@ -53,44 +59,79 @@ func statsError(src string, err error) Stats {
 const chunkRows = 8192
 
 // TableStats returns the Stats of table t: the columns cols (features,
-// then the target, as table column indices) named names. Rows are
-// factorized in chunks of chunkRows and merged.
+// then the target, as table column indices) named names, each row
+// weighted by t.Weights (1 when nil). Rows are factorized in chunks of
+// chunkRows and merged.
 func TableStats(t *tableio.Table, cols []int, names []string, centred bool) Stats {
-	acc := Stats{Source: t.Source, Names: names, Centred: centred}
-	p := len(cols)
+	return chunkedStats(t.Source, names, t.Rows, len(cols), centred, func(i int, row []float64) float64 {
+		for k, j := range cols {
+			row[k] = t.At(i, j)
+		}
+		return t.Weight(i)
+	})
+}
+
+// chunkedStats returns the Stats of rows rows of p columns: row(i, dst)
+// fills dst with row i and returns its weight.
+func chunkedStats(src string, names []string, rows, p int, centred bool, row func(i int, dst []float64) float64) Stats {
+	acc := Stats{Source: src, Names: names, Centred: centred}
 	buf := make([]float64, chunkRows*p)
-	for lo := 0; lo < t.Rows; lo += chunkRows {
-		hi := min(lo+chunkRows, t.Rows)
+	w := make([]float64, chunkRows)
+	for lo := 0; lo < rows; lo += chunkRows {
+		hi := min(lo+chunkRows, rows)
 		n := hi - lo
 		a := buf[:n*p]
 		for i := 0; i < n; i++ {
-			for k, j := range cols {
-				a[i*p+k] = t.At(lo+i, j)
-			}
+			w[i] = row(lo+i, a[i*p:(i+1)*p])
 		}
-		acc = Merge(acc, blockStats(t.Source, names, a, n, p, centred))
+		acc = Merge(acc, blockStats(src, names, a, w[:n], n, p, centred))
 	}
 	return acc
 }
 
-// blockStats returns the Stats of the n×p row-major block a (overwritten).
-func blockStats(src string, names []string, a []float64, n, p int, centred bool) Stats {
+// blockStats returns the Stats of the n×p row-major block a (overwritten)
+// with row weights w (nil: every weight 1).
+func blockStats(src string, names []string, a, w []float64, n, p int, centred bool) Stats {
 	s := Stats{Source: src, Names: names, N: int64(n), Centred: centred, Mean: make([]float64, p)}
+	wt := func(i int) float64 {
+		if w == nil {
+			return 1
+		}
+		return w[i]
+	}
+	for i := 0; i < n; i++ {
+		s.W += wt(i)
+		if wt(i) > 0 {
+			s.NPos++
+		}
+	}
+	if s.W == 0 { // no information: R stays zero
+		s.R = make([]float64, p*p)
+		return s
+	}
 	if centred {
 		for k := 0; k < p; k++ {
 			m := 0.0
 			for i := 0; i < n; i++ {
-				m += a[i*p+k]
+				m += wt(i) * a[i*p+k]
 			}
-			m /= float64(n)
+			m /= s.W
 			c := 0.0 // a second pass corrects the mean's rounding
 			for i := 0; i < n; i++ {
-				c += a[i*p+k] - m
+				c += wt(i) * (a[i*p+k] - m)
 			}
-			m += c / float64(n)
+			m += c / s.W
 			s.Mean[k] = m
 			for i := 0; i < n; i++ {
 				a[i*p+k] -= m
+			}
+		}
+	}
+	if w != nil {
+		for i := 0; i < n; i++ {
+			sw := math.Sqrt(w[i])
+			for k := 0; k < p; k++ {
+				a[i*p+k] *= sw
 			}
 		}
 	}
@@ -125,7 +166,7 @@ func qrR(a []float64, n, p int) []float64 {
 }
 
 // Merge returns the Stats of the union of the rows of a and b. Either
-// may be empty (N = 0).
+// may be empty (N = 0) or weigh nothing (W = 0).
 func Merge(a, b Stats) Stats {
 	if a.Err != "" || b.Err != "" {
 		switch {
@@ -149,35 +190,34 @@ func Merge(a, b Stats) Stats {
 			"%s has columns %s but %s has %s: every file must have the same columns, in the same order",
 			a.Source, listNames(a.Names), b.Source, listNames(b.Names))}
 	}
-	if a.N == 0 {
+	rows, pos := a.N+b.N, a.NPos+b.NPos
+	if a.W == 0 {
 		a, b = b, a
-		if b.N == 0 {
-			return a
-		}
 	}
-	if b.N == 0 {
+	if b.W == 0 {
+		a.N, a.NPos = rows, pos
 		return a
 	}
 	p := a.P()
-	n := a.N + b.N
-	out := Stats{Source: a.Source, Names: a.Names, N: n, Centred: a.Centred, Mean: make([]float64, p)}
-	rows := 2 * p
+	wsum := a.W + b.W
+	out := Stats{Source: a.Source, Names: a.Names, N: rows, NPos: pos, W: wsum, Centred: a.Centred, Mean: make([]float64, p)}
+	k := 2 * p
 	if a.Centred {
-		rows++
+		k++
 	}
-	st := make([]float64, rows*p)
+	st := make([]float64, k*p)
 	copy(st, a.R)
 	copy(st[p*p:], b.R)
 	if a.Centred {
-		fb := float64(b.N) / float64(n)
-		w := math.Sqrt(float64(a.N) * fb) // √(n_a·n_b/n)
+		fb := b.W / wsum
+		w := math.Sqrt(a.W * fb) // √(W_a·W_b/W)
 		for k := 0; k < p; k++ {
 			delta := b.Mean[k] - a.Mean[k]
 			out.Mean[k] = a.Mean[k] + delta*fb
 			st[2*p*p+k] = w * delta
 		}
 	}
-	out.R = qrR(st, rows, p)
+	out.R = qrR(st, k, p)
 	return out
 }
 
