@@ -194,6 +194,7 @@ func tableGrams(t *tableio.Table, sh Shard, cols []int, names []string, fcol, wc
 		dirty      bool
 	}
 	slots := map[int64]*slot{}
+	small := make([]*slot, 64) // slots[f] for f < 64, without a map lookup per row
 	var touched []*slot
 	flush := func() {
 		for _, s := range touched {
@@ -238,10 +239,18 @@ func tableGrams(t *tableio.Table, sh Shard, cols []int, names []string, fcol, wc
 		} else {
 			f = int64(hashFold(spec.Seed, fileHash, int64(sh.Lo+i), spec.Folds))
 		}
-		s := slots[f]
+		var s *slot
+		if f < int64(len(small)) {
+			s = small[f]
+		}
 		if s == nil {
-			s = &slot{fold: f, hi: make([]float64, qq), lo: make([]float64, qq), part: make([]float64, qq)}
-			slots[f] = s
+			if s = slots[f]; s == nil {
+				s = &slot{fold: f, hi: make([]float64, qq), lo: make([]float64, qq), part: make([]float64, qq)}
+				slots[f] = s
+			}
+			if f < int64(len(small)) {
+				small[f] = s
+			}
 		}
 		s.rows++
 		if w == 0 {
@@ -319,10 +328,10 @@ func MergeFoldGrams(a, b FoldGrams) FoldGrams {
 		}
 		return a
 	}
-	if a.Names == nil {
+	if len(a.Names) == 0 {
 		return b
 	}
-	if b.Names == nil {
+	if len(b.Names) == 0 {
 		return a
 	}
 	if b.Source < a.Source {
