@@ -16,6 +16,7 @@ import (
 	"testing"
 
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
+	"github.com/apache/beam/sdks/v2/go/pkg/beam/io/filesystem/memfs"
 
 	"github.com/lsgd/lsgd"
 	"github.com/lsgd/lsgd/cpu"
@@ -555,6 +556,9 @@ func TestCVErrors(t *testing.T) {
 		{"no fold column", []string{"--data", p, "--fold-column", "grp"}, []string{"frac.csv", `no fold column "grp"`}},
 		{"folds and fold column", []string{"--data", p, "--fold-column", "fold", "--folds", "3"}, []string{"--folds and --fold-column"}},
 		{"bad λ", []string{"--data", p, "--lambdas", "1,-2"}, []string{"--lambdas", "-2"}},
+		// lsgd's readers refuse a file without rows, here as in lsgd-beam solve.
+		{"empty shard", []string{"--data", filepath.Join(dir, "[fe]*.csv"), "--fold-column", "fold"},
+			[]string{write("empty.csv", "a,b,fold,w,y\n"), "no data rows"}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -569,5 +573,47 @@ func TestCVErrors(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestCVBeamFilesystem: shards on a Beam filesystem (memfs here, gs:// on
+// Dataflow) give lsgd.CrossValidate's result, their rows hashed to folds
+// by their Beam path; a bad fold names that path.
+func TestCVBeamFilesystem(t *testing.T) {
+	tab := cvTable(t, 900, 0, 0)
+	tab = columnsOf(tab, []int{0, 1, 2, 5, 7})
+	tab.Names = tableio.DefaultNames(5, 4) // a .npy file's: the fold is x4
+	for k, r := range [][2]int{{0, 320}, {320, 900}} {
+		var buf bytes.Buffer
+		if err := tableio.WriteNPY(&buf, rowsOf(tab, r[0], r[1])); err != nil {
+			t.Fatal(err)
+		}
+		memfs.Write(fmt.Sprintf("memfs://lsgdcv/part-%d.npy", k), buf.Bytes())
+	}
+	opt := CVOptions{FoldSpec: FoldSpec{FoldColumn: "x4"}, Path: lsgd.CVOptions{L1Ratio: 0.9, NLambdas: 12}, SplitRows: 100}
+	out, err := CrossValidate(context.Background(), onPrism, "memfs://lsgdcv/part-*.npy", opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := lsgd.CrossValidate(context.Background(), cpu.NewReference(), tab, lsgd.CVOptions{FoldColumn: "x4", L1Ratio: 0.9, NLambdas: 12})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out.Shards != 2 {
+		t.Errorf("%d shards; want 2 (files of a Beam filesystem are not split)", out.Shards)
+	}
+	cvAgree(t, "memfs", out.CVResult, want, tab)
+
+	bad := rowsOf(tab, 0, 50)
+	bad = bad.Clone(tableio.F64)
+	bad.Set(17, 3, 9.5)
+	var buf bytes.Buffer
+	if err := tableio.WriteNPY(&buf, bad); err != nil {
+		t.Fatal(err)
+	}
+	memfs.Write("memfs://lsgdcv/bad/part-0.npy", buf.Bytes())
+	_, err = CrossValidate(context.Background(), onPrism, "memfs://lsgdcv/bad/part-*.npy", opt)
+	if err == nil || !errors.Is(err, tableio.ErrInput) || !strings.Contains(err.Error(), `memfs://lsgdcv/bad/part-0.npy: row 18, column "x4": fold 9.5`) {
+		t.Errorf("bad fold on memfs: got %v", err)
 	}
 }
