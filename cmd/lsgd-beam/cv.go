@@ -579,7 +579,8 @@ permutes the global row indices of one table).
 
 Runners as for lsgd-beam solve: prism (default), flink, spark (--endpoint),
 dataflow, universal; Beam's own flags after --.`,
-		Example: `  lsgd-beam cv --data 'shards/part-*.npy' --fold-column fold --json
+		Example: `  lsgd-beam cv --data 'shards/part-*.csv' --fold-column fold --json
+  lsgd-beam cv --data 'shards/part-*.npy' --fold-column 33 --json   # .npy columns have no names: an index
   lsgd-beam cv --data 'data/*.csv' --target price --l1-ratio 0.5 --folds 10 --seed 3
   lsgd-beam cv --data '/mnt/shared/part-*.npy' --runner flink --endpoint localhost:8099 \
       --temp /mnt/shared/tmp -- --environment_type=LOOPBACK`,
