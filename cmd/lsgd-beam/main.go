@@ -61,6 +61,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	root.AddCommand(solveCommand(stdout, stderr))
+	root.AddCommand(cvCommand(stdout, stderr))
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &tableio.InputError{Msg: err.Error()} })
 	root.SetArgs(args)
 	err := root.ExecuteContext(ctx)
