@@ -193,6 +193,30 @@ func TestWeightedSolve(t *testing.T) {
 				t.Errorf("r2 %.17g; want %.17g", out.R2, r2)
 			}
 			checkInference(t, out.Solution, ref, !c.noIntercept, true, tol)
+
+			// The single-machine lsgd solve on the same shards agrees.
+			local, err := tableio.LoadTable(filepath.Join(dir, c.glob), tableio.ReadOptions{Weights: c.weights})
+			if err != nil {
+				t.Fatal(err)
+			}
+			sol, err := lsgd.Solve(local, lsgd.SolveOptions{NoIntercept: c.noIntercept})
+			if err != nil {
+				t.Fatal(err)
+			}
+			li, bi := sol.Inference, out.Solution.Inference
+			for a := 0; a < 3; a++ {
+				if e := relErr(out.Coef[a], sol.Coef[a], 0); e > tol {
+					t.Errorf("coef[%d] = %.17g; lsgd solve %.17g", a, out.Coef[a], sol.Coef[a])
+				}
+				if e := relErr(bi.StdErr[a], li.StdErr[a], 0); e > tol {
+					t.Errorf("std_err[%d] = %.17g; lsgd solve %.17g", a, bi.StdErr[a], li.StdErr[a])
+				}
+			}
+			if relErr(out.Intercept, sol.Intercept, 0) > tol || relErr(bi.ResidualStdErr, li.ResidualStdErr, 0) > tol ||
+				bi.DFResid != li.DFResid || !li.Weighted {
+				t.Errorf("intercept %g σ̂ %g df %d; lsgd solve %g %g %d (weighted %v)", out.Intercept, bi.ResidualStdErr, bi.DFResid,
+					sol.Intercept, li.ResidualStdErr, li.DFResid, li.Weighted)
+			}
 		})
 	}
 }
