@@ -55,17 +55,40 @@ const confLevel = 0.95
 // infer computes the Inference of sol from R, the q×q upper-triangular
 // factor (row-major) of the standardized design's Gram matrix ZᵀZ = RᵀR
 // (from QR or Cholesky), and the residual sum of squares rss on the
-// original scale.
+// original scale (see InferenceFromR).
+func infer(sc *scaling, R []float64, sol *Solution, rss float64) *Inference {
+	t := sc.t
+	mean, mul := make([]float64, sc.d), make([]float64, sc.d)
+	for a, j := range sc.feats {
+		mean[a], mul[a] = sc.mean[j], sc.mul[j]
+	}
+	// TSS: Σ w_i = rows (weights of mean 1) times scale_y², the spread
+	// about the mean (or zero without an intercept) standardization
+	// measured.
+	tss := float64(t.Rows) / (sc.mul[t.Target] * sc.mul[t.Target])
+	return InferenceFromR(R, mean, mul, sc.intercept, &sol.Linear, sol.R2, rss, tss, positiveRows(t))
+}
+
+// InferenceFromR computes the Inference of the least-squares fit lin (R²
+// r2) from R, the q×q upper-triangular factor (row-major) of ZᵀWZ = RᵀR,
+// where Z's column a is the feature (x_a − mean[a])·mul[a], followed by a
+// column of ones with an intercept (q = d or d+1, d = len(mul)), rss and
+// tss the residual and total sums of squares Σ w_i·(·)² on the original
+// scale (tss about the weighted mean, or about zero without an
+// intercept), and n the rows of positive weight. lsgd solve and lsgd-beam
+// both call it.
 //
-// The standardized target is z = (y − m_y)·mul_y, so Cov(θ) =
+// With the target standardized as z = (y − m_y)·mul_y, Cov(θ) =
 // σ²·mul_y²·(RᵀR)⁻¹; on the original scale β = T·θ/mul_y + c, so
 // Cov(β) = σ²·T(RᵀR)⁻¹Tᵀ and the standard error of β_k is σ̂·‖R⁻ᵀ·T_kᵀ‖:
 // one triangular solve for all of them, then the norms of its columns
 // (sums of squares, no differences of large numbers).
-func infer(sc *scaling, R []float64, sol *Solution, rss float64) *Inference {
-	t, d, q := sc.t, sc.d, sc.q
-	n := positiveRows(t) // the rows that count
-	tg := t.Target
+func InferenceFromR(R, mean, mul []float64, intercept bool, lin *Linear, r2, rss, tss float64, n int) *Inference {
+	d := len(mul)
+	q := d
+	if intercept {
+		q++
+	}
 	inf := &Inference{DFResid: n - q, DFModel: d}
 	nan := math.NaN()
 	df := float64(inf.DFResid)
@@ -77,13 +100,13 @@ func infer(sc *scaling, R []float64, sol *Solution, rss float64) *Inference {
 	// Tᵀ, q×q: column k holds row k of T (slopes first, the intercept
 	// last).
 	W := make([]float64, q*q)
-	for a, j := range sc.feats {
-		W[a*q+a] = sc.mul[j]
-		if sc.intercept {
-			W[a*q+d] = -sc.mul[j] * sc.mean[j]
+	for a := 0; a < d; a++ {
+		W[a*q+a] = mul[a]
+		if intercept {
+			W[a*q+d] = -mul[a] * mean[a]
 		}
 	}
-	if sc.intercept {
+	if intercept {
 		W[d*q+d] = 1
 	}
 	lapack64.Trtrs(blas.Trans, blas64.Triangular{Uplo: blas.Upper, Diag: blas.NonUnit, N: q, Stride: q, Data: R},
@@ -109,7 +132,7 @@ func infer(sc *scaling, R []float64, sol *Solution, rss float64) *Inference {
 		return tv, 2 * st.Survival(math.Abs(tv)), [2]float64{b - tq*s, b + tq*s}
 	}
 	for a := 0; a < d; a++ {
-		tv, pv, ci := stat(sol.Coef[a], se[a])
+		tv, pv, ci := stat(lin.Coef[a], se[a])
 		inf.StdErr = append(inf.StdErr, se[a])
 		inf.TValues = append(inf.TValues, tv)
 		inf.PValues = append(inf.PValues, pv)
@@ -117,20 +140,17 @@ func infer(sc *scaling, R []float64, sol *Solution, rss float64) *Inference {
 	}
 	inf.InterceptStdErr, inf.InterceptTValue, inf.InterceptPValue = nan, nan, nan
 	inf.InterceptConfInt = [2]float64{nan, nan}
-	if sc.intercept {
+	if intercept {
 		inf.InterceptStdErr = se[d]
-		inf.InterceptTValue, inf.InterceptPValue, inf.InterceptConfInt = stat(sol.Intercept, se[d])
+		inf.InterceptTValue, inf.InterceptPValue, inf.InterceptConfInt = stat(lin.Intercept, se[d])
 	}
-	// TSS: n·scale_y², the spread about the mean (or zero without an
-	// intercept) that standardization measured.
-	tss := float64(t.Rows) / (sc.mul[tg] * sc.mul[tg]) // Σ w_i = rows (weights of mean 1)
 	k := 0.0
-	if sc.intercept {
+	if intercept {
 		k = 1
 	}
 	inf.AdjR2, inf.FStatistic, inf.FPValue = nan, nan, nan
 	if inf.DFResid > 0 {
-		inf.AdjR2 = 1 - (1-sol.R2)*(float64(n)-k)/df
+		inf.AdjR2 = 1 - (1-r2)*(float64(n)-k)/df
 		if inf.DFModel > 0 && rss > 0 {
 			inf.FStatistic = ((tss - rss) / float64(inf.DFModel)) / sigma2
 			// P(F > f) = I_x(d2/2, d1/2), x = d2/(d2 + d1·f): the
