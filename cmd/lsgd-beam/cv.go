@@ -444,17 +444,11 @@ func CrossValidate(ctx context.Context, run Runner, glob string, opt CVOptions) 
 	if opt.FoldColumn == "" && opt.Folds < 2 {
 		return nil, &tableio.InputError{Msg: fmt.Sprintf("cross-validation needs at least 2 folds, got %d", opt.Folds)}
 	}
-	shards, err := Shards(ctx, glob, opt.SplitRows)
+	shards, tmp, done, err := setup(ctx, glob, opt.SplitRows, opt.Temp)
 	if err != nil {
 		return nil, err
 	}
-	tmp := opt.Temp
-	if tmp == "" {
-		if tmp, err = os.MkdirTemp("", "lsgd-beam-"); err != nil {
-			return nil, err
-		}
-		defer os.RemoveAll(tmp)
-	}
+	defer done()
 	var g FoldGrams
 	if err := pass(ctx, run, shards, &foldGramFn{Spec: opt.FoldSpec}, &foldCombine{}, foldGramsJSON, tmp, "cv", &g); err != nil {
 		return nil, err

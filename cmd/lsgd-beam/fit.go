@@ -47,17 +47,11 @@ type Output struct {
 // changes it only to second order: the MSE is stationary at the optimum.)
 func Fit(ctx context.Context, run Runner, glob string, opt Options) (*Output, error) {
 	start := time.Now()
-	shards, err := Shards(ctx, glob, opt.SplitRows)
+	shards, tmp, done, err := setup(ctx, glob, opt.SplitRows, opt.Temp)
 	if err != nil {
 		return nil, err
 	}
-	tmp := opt.Temp
-	if tmp == "" {
-		if tmp, err = os.MkdirTemp("", "lsgd-beam-"); err != nil {
-			return nil, err
-		}
-		defer os.RemoveAll(tmp)
-	}
+	defer done()
 	var st Stats
 	if err := pass(ctx, run, shards, &statsFn{Spec: opt.Spec}, Merge, statsJSON, tmp, "stats", &st); err != nil {
 		return nil, err
@@ -105,4 +99,20 @@ func passError(msg string, input bool) error {
 		return &tableio.InputError{Msg: msg}
 	}
 	return errors.New(msg)
+}
+
+// setup lists the shards of glob (row ranges of at most splitRows) and
+// the directory the pipelines write their results to: temp, or a new
+// temporary directory that done removes.
+func setup(ctx context.Context, glob string, splitRows int, temp string) (shards []Shard, dir string, done func(), err error) {
+	if shards, err = Shards(ctx, glob, splitRows); err != nil {
+		return nil, "", nil, err
+	}
+	if temp != "" {
+		return shards, temp, func() {}, nil
+	}
+	if dir, err = os.MkdirTemp("", "lsgd-beam-"); err != nil {
+		return nil, "", nil, err
+	}
+	return shards, dir, func() { os.RemoveAll(dir) }, nil
 }

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
-	"os"
 	"time"
 
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/register"
@@ -195,17 +194,11 @@ const decrementTol = 1e-20
 // matching glob, one pipeline per pass; opt.MaxPasses bounds the passes.
 func FitLogistic(ctx context.Context, run Runner, glob string, opt Options) (*LogitOutput, error) {
 	start := time.Now()
-	shards, err := Shards(ctx, glob, opt.SplitRows)
+	shards, tmp, done, err := setup(ctx, glob, opt.SplitRows, opt.Temp)
 	if err != nil {
 		return nil, err
 	}
-	tmp := opt.Temp
-	if tmp == "" {
-		if tmp, err = os.MkdirTemp("", "lsgd-beam-"); err != nil {
-			return nil, err
-		}
-		defer os.RemoveAll(tmp)
-	}
+	defer done()
 	spec := opt.Spec
 	spec.Binomial = true
 	maxPasses := opt.MaxPasses
