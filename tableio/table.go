@@ -81,6 +81,10 @@ type Table struct {
 	// WeightName is the name of the column the weights were read from
 	// ("" when the weights did not come from a column).
 	WeightName string
+	// Map, when non-nil, is the read-only file mapping F64 or F32 points
+	// into (MapNPY): the values must not be written, and each pass over
+	// them reads the file.
+	Map *Mapping
 }
 
 // NewTable returns a zeroed rows×cols table of precision p whose target is
