@@ -10,50 +10,50 @@ import (
 
 // A mapped table (tableio.MapNPY: Table.Map non-nil) is larger than memory
 // and read-only: its storage is the file, streamed through the page cache
-// on every pass. The fast kernels read it where it is, with no copy; what
-// differs is only what cannot be done in place.
+// on every pass. The fast kernels read it chunk by chunk; what differs
+// from a resident table is only what cannot be done in place.
 //
-//   - Standardize does not rewrite the values. The Data keeps shift s and
-//     multiplier m and applies them to the coefficients instead: a row of
-//     the standardized table is x̃_j = (x_j − s_j)·m_j, so
-//     x̃·v + v_p = x·(m∘v) + (v_p − Σ_j s_j·m_j·v_j). The gradient pass
-//     runs at that raw point and its sums are mapped back:
-//     Σ r·x̃_j = m_j·(Σ r·x_j − s_j·Σ r), Σ r being the intercept's sum.
-//     The Gram matrix is centred and scaled afterwards in float64
-//     (G̃ = A·G·Aᵀ with A the same affine map), and Moments and Predict
-//     likewise.
-//   - A float32 file on a float64 backend is not rounded up into a float64
-//     copy: each chunk of ChunkRows rows is widened into a worker's buffer
-//     (exactly) and the float64 kernel runs on it in the order it runs on
-//     a float64 table, so the sums are those of the resident float64 path
-//     over the same values.
+//   - Standardize does not rewrite the values: the Data keeps the shift s
+//     and multiplier m, and each chunk of ChunkRows rows is standardized,
+//     x̃_j = (x_j − s_j)·m_j in float64 (float32 values widened exactly),
+//     into a worker's buffer as it is read; the float64 kernels then run on
+//     the buffer in the order they run on a resident float64 table. The
+//     gradient pass therefore has the same bits as the resident float64
+//     path over the same values, and costs a copy that stays in the cache.
+//     Without Standardize, a float64 file is read where it is.
+//   - The Gram matrix of standardized rows is formed over blocks of at most
+//     mappedGramBytes of standardized rows, the blocks' matrices added in
+//     row order; Predict standardizes row by row; Moments maps the stored
+//     values' moments through the standardization.
+//   - Whatever the backend's precision, a streamed table is computed in
+//     float64 arithmetic (float32 storage stays float32: no copy of the
+//     file is made); the accuracy limits Fit reports for float32 still
+//     hold, with room to spare.
 //   - The first Moments pass checks that every value is finite (a file
-//     that is mapped was not read, so not checked).
+//     that is mapped was not read, so not checked), naming row and column.
 //   - Ahead of each chunk, the kernel is asked to read the chunks that
 //     follow (MADV_WILLNEED), so the disk works while the cores compute.
-//
-// Rounding differs from the resident path only where standardization
-// rounds: there the stored x̃ is rounded once per value, here the point
-// m∘v once per pass; both are within the unit round-off of the same
-// function of the same values.
 
 // mappedAheadBytes is how far ahead of the chunk being computed the pages
 // of a mapped table are requested.
 const mappedAheadBytes = 64 << 20
 
-// mappedConvMaxCols is the widest float32 table whose chunks are widened
-// whole (ChunkRows·Cols float64 per worker); wider ones are widened
-// blockRows rows at a time.
+// mappedConvMaxCols is the widest table whose chunks are standardized
+// whole into a buffer (ChunkRows·Cols float64 per worker, 8 MiB at most);
+// wider ones go blockRows rows at a time (the same sums in another order).
 const mappedConvMaxCols = 256
+
+// mappedGramBytes bounds the buffer of standardized rows a Gram pass over
+// a standardized mapped table forms its blocks from.
+const mappedGramBytes = 64 << 20
 
 type mappedData struct {
 	*fastData
-	shift, mul []float64 // the standardization applied virtually (identity at load)
-	std        bool      // Standardize was called
-	checked    bool      // the values were found finite
-	conv       bool      // float32 storage, float64 kernels
-	convBuf    [][]float64
-	raw        []float64 // the evaluation point in raw space
+	shift, mul []float64   // the standardization applied virtually (identity at load)
+	std        bool        // Standardize was called
+	checked    bool        // the values were found finite
+	conv       [][]float64 // per worker: a chunk of standardized rows
+	gramBuf    []float64   // a block of standardized rows for Gram
 }
 
 var _ lsgd.Data = (*mappedData)(nil)
@@ -69,9 +69,6 @@ func (b *Fast) loadMapped(t *lsgd.Table) (lsgd.Data, error) {
 	if t.Stride != t.Cols {
 		return nil, fmt.Errorf("%s: a mapped table must be packed (stride %d, %d columns)", t.Label(), t.Stride, t.Cols)
 	}
-	if b.opt.Precision == lsgd.F32 && t.F64 != nil {
-		return nil, fmt.Errorf("%s: float64 values streamed from disk cannot be rounded to float32 without a copy: use precision f64", t.Label())
-	}
 	p := t.Cols + 1
 	nchunks := (t.Rows + ChunkRows - 1) / ChunkRows
 	fd := &fastData{
@@ -79,23 +76,15 @@ func (b *Fast) loadMapped(t *lsgd.Table) (lsgd.Data, error) {
 		b:         b, t: t,
 		partial: make([]float64, nchunks*(p+1)),
 	}
-	fd.vec = !b.opt.Portable && haveVector(b.opt.Precision)
+	fd.vec = !b.opt.Portable && haveVector(lsgd.F64) // float64 kernels, whatever the precision
 	fd.workers = make([]worker, b.opt.Threads)
 	for w := range fd.workers {
 		fd.workers[w].g64 = make([]float64, p)
-		fd.workers[w].g32 = make([]float32, p)
-		fd.workers[w].w32 = make([]float32, p)
 	}
-	d := &mappedData{fastData: fd, shift: make([]float64, t.Cols), mul: make([]float64, t.Cols), raw: make([]float64, p)}
+	d := &mappedData{fastData: fd, shift: make([]float64, t.Cols), mul: make([]float64, t.Cols),
+		conv: make([][]float64, len(fd.workers))}
 	for j := range d.mul {
 		d.mul[j] = 1
-	}
-	if t.F32 != nil && b.opt.Precision == lsgd.F64 {
-		d.conv = true
-		// A float64 kernel on float32 storage: vec must describe the
-		// float64 kernel.
-		d.vec = !b.opt.Portable && haveVector(lsgd.F64)
-		d.convBuf = make([][]float64, len(fd.workers))
 	}
 	return d, nil
 }
@@ -106,7 +95,7 @@ func (d *mappedData) advise(lo int) {
 	t := d.t
 	ahead := max(1, mappedAheadBytes/(ChunkRows*t.Cols*t.Precision().Size()))
 	a := lo + ahead*ChunkRows
-	d.t.Map.Advise(a, min(a+ChunkRows, t.Rows))
+	t.Map.Advise(a, min(a+ChunkRows, t.Rows))
 }
 
 // Moments is fastData's on the stored values, the first call checking that
@@ -157,52 +146,53 @@ func (d *mappedData) Standardize(shift, mul []float64) error {
 			return fmt.Errorf("cpu: standardize of a mapped table wants finite, non-zero multipliers (column %d)", j+1)
 		}
 	}
+	if !d.std {
+		copy(d.shift, shift)
+		copy(d.mul, mul)
+		d.std = true
+		return nil
+	}
 	for j := 0; j < c; j++ {
 		// ((x − s)·m − s')·m' = (x − (s + s'/m))·(m·m')
 		d.shift[j] += shift[j] / d.mul[j]
 		d.mul[j] *= mul[j]
 	}
-	d.std = true
 	return nil
 }
 
-// rawPoint returns the point in raw space whose residuals on the stored
-// rows equal v's on the standardized rows; skip (≥ 0) is a column left out
-// (the target, for Predict).
-func (d *mappedData) rawPoint(v []float64, skip int) []float64 {
-	c := d.t.Cols
-	raw := d.raw
-	b := v[c]
-	for j := 0; j < c; j++ {
-		if j == skip {
-			raw[j] = 0
-			continue
+// load writes the standardized rows rows(0…n−1) into buf (packed, Cols
+// values each) and returns it.
+func (d *mappedData) load(buf []float64, n int, rows func(k int) int) []float64 {
+	t := d.t
+	c := t.Cols
+	buf = buf[:n*c]
+	s, m := d.shift, d.mul
+	for k := 0; k < n; k++ {
+		o := rows(k) * c
+		dst := buf[k*c : k*c+c]
+		if t.F32 != nil {
+			for j, x := range t.F32[o : o+c] {
+				dst[j] = (float64(x) - s[j]) * m[j]
+			}
+		} else {
+			for j, x := range t.F64[o : o+c] {
+				dst[j] = (x - s[j]) * m[j]
+			}
 		}
-		raw[j] = d.mul[j] * v[j]
-		b -= d.shift[j] * raw[j]
 	}
-	raw[c] = b
-	return raw
+	return buf
 }
 
-// Gradient is fastData's pass at the raw point, its sums mapped back to the
-// standardized columns (see mappedData).
+// Gradient is fastData's pass over the standardized rows (see mappedData).
 func (d *mappedData) Gradient(at lsgd.Slot, rows lsgd.Rows) error {
 	t := d.t
 	if err := checkRows(rows, t.Rows, d.order); err != nil {
 		return err
 	}
 	v := d.st.Slot(at)
-	p, c := d.p, t.Cols
-	raw := d.rawPoint(d.point(v), -1)
-	if t.F32 != nil && !d.conv {
-		if d.w32 == nil {
-			d.w32 = make([]float32, p)
-		}
-		for j := range raw {
-			d.w32[j] = float32(raw[j])
-		}
-	}
+	p := d.p
+	vp := d.point(v)
+	inPlace := t.F64 != nil && !d.std
 	nchunks := (rows.Len() + ChunkRows - 1) / ChunkRows
 	par.For(nchunks, len(d.workers), func(wi, k int) {
 		w := &d.workers[wi]
@@ -213,13 +203,10 @@ func (d *mappedData) Gradient(at lsgd.Slot, rows lsgd.Rows) error {
 		}
 		part := d.partial[k*(p+1) : (k+1)*(p+1)]
 		clear(part)
-		switch {
-		case d.conv:
-			d.chunkConv(wi, w, part, raw, lo, hi, rows.Shuffled)
-		case t.F32 != nil:
-			d.chunk32(w, part, lo, hi, rows.Shuffled)
-		default:
-			d.chunk64(w, part, raw, lo, hi, rows.Shuffled)
+		if inPlace {
+			d.chunk64(w, part, vp, lo, hi, rows.Shuffled)
+		} else {
+			d.chunkStd(wi, w, part, vp, lo, hi, rows.Shuffled)
 		}
 	})
 	g := d.st.Grad
@@ -232,35 +219,18 @@ func (d *mappedData) Gradient(at lsgd.Slot, rows lsgd.Rows) error {
 		}
 		loss += part[p]
 	}
-	if d.std {
-		for j := 0; j < c; j++ {
-			g[j] = d.mul[j] * (g[j] - d.shift[j]*g[c])
-		}
-	}
 	d.finishGradient(v, float64(rows.Len()), loss)
 	return nil
 }
 
-// chunkConv is chunk64 for float32 storage: the rows are widened into the
-// worker's buffer and summed as chunk64 sums a float64 table's.
-func (d *mappedData) chunkConv(wi int, w *worker, part, v []float64, lo, hi int, shuffled bool) {
-	t := d.t
-	c := t.Cols
+// chunkStd is chunk64 over rows lo…hi−1 standardized into the worker's
+// buffer, summed as chunk64 sums a resident float64 table's.
+func (d *mappedData) chunkStd(wi int, w *worker, part, v []float64, lo, hi int, shuffled bool) {
+	c := d.t.Cols
 	g := w.g64[:c]
 	clear(g)
 	var sr, srr float64
 	add := func(a, aa float64) { sr += a; srr += aa }
-	widen := func(buf []float64, rows func(k int) int, n int) []float64 {
-		buf = buf[:n*c]
-		for k := 0; k < n; k++ {
-			src := t.F32[rows(k)*c : rows(k)*c+c]
-			dst := buf[k*c : k*c+c]
-			for j, x := range src {
-				dst[j] = float64(x)
-			}
-		}
-		return buf
-	}
 	switch {
 	case shuffled:
 		if len(w.gather) < blockRows*c {
@@ -268,14 +238,14 @@ func (d *mappedData) chunkConv(wi int, w *worker, part, v []float64, lo, hi int,
 		}
 		for b := lo; b < hi; b += blockRows {
 			e := min(b+blockRows, hi)
-			buf := widen(w.gather, func(k int) int { return int(d.order[b+k]) }, e-b)
+			buf := d.load(w.gather, e-b, func(k int) int { return int(d.order[b+k]) })
 			add(d.kernel64(buf, contiguous(e-b, c), v[:c], v[c], g))
 		}
 	case c <= mappedConvMaxCols:
-		if len(d.convBuf[wi]) < ChunkRows*c {
-			d.convBuf[wi] = make([]float64, ChunkRows*c)
+		if len(d.conv[wi]) < ChunkRows*c {
+			d.conv[wi] = make([]float64, ChunkRows*c)
 		}
-		x := widen(d.convBuf[wi], func(k int) int { return lo + k }, hi-lo)
+		x := d.load(d.conv[wi], hi-lo, func(k int) int { return lo + k })
 		chunkSets(hi-lo, c, hi-lo, func(off int, set rowSet) {
 			add(d.kernel64(x[off:], set, v[:c], v[c], g))
 		})
@@ -285,7 +255,7 @@ func (d *mappedData) chunkConv(wi int, w *worker, part, v []float64, lo, hi int,
 		}
 		for b := lo; b < hi; b += blockRows {
 			e := min(b+blockRows, hi)
-			buf := widen(w.gather, func(k int) int { return b + k }, e-b)
+			buf := d.load(w.gather, e-b, func(k int) int { return b + k })
 			add(d.kernel64(buf, contiguous(e-b, c), v[:c], v[c], g))
 		}
 	}
@@ -296,48 +266,78 @@ func (d *mappedData) chunkConv(wi int, w *worker, part, v []float64, lo, hi int,
 	part[c+1] += srr
 }
 
-// Gram is fastData's Gram of the stored rows, mapped to the standardized
-// rows in float64: with x̃_j = m_j·(x_j − s_j),
-// Σ x̃_j x̃_k = m_j m_k (G_jk − s_j G_pk − s_k G_jp + s_j s_k G_pp) and
-// Σ x̃_j = m_j (G_jp − s_j G_pp).
+// Gram is fastData's Gram of the stored rows before any Standardize;
+// after it, the rows are standardized into a buffer block by block
+// (mappedGramBytes) and the blocks' Gram matrices added in row order.
 func (d *mappedData) Gram(rows lsgd.Rows) ([]float64, error) {
-	g, err := d.fastData.Gram(rows)
-	if err != nil || !d.std {
-		return g, err
+	if !d.std {
+		return d.fastData.Gram(rows)
 	}
-	c := d.t.Cols
-	p := c + 1
-	s, m := d.shift, d.mul
-	n := g[c*p+c]
-	for j := 0; j < c; j++ {
-		for k := j; k < c; k++ {
-			v := m[j] * m[k] * (g[j*p+k] - s[j]*g[c*p+k] - s[k]*g[j*p+c] + s[j]*s[k]*n)
-			g[j*p+k], g[k*p+j] = v, v
+	t := d.t
+	if err := checkRows(rows, t.Rows, d.order); err != nil {
+		return nil, err
+	}
+	c := t.Cols
+	block := max(ChunkRows, mappedGramBytes/(8*c)/ChunkRows*ChunkRows)
+	n := min(block, rows.Len())
+	if len(d.gramBuf) < n*c {
+		d.gramBuf = make([]float64, n*c)
+	}
+	var g []float64
+	for lo := rows.Lo; lo < rows.Hi; lo += block {
+		hi := min(lo+block, rows.Hi)
+		buf := d.gramBuf[:(hi-lo)*c]
+		nch := (hi - lo + ChunkRows - 1) / ChunkRows
+		par.For(nch, len(d.workers), func(_, k int) {
+			a := k * ChunkRows
+			e := min(a+ChunkRows, hi-lo)
+			if !rows.Shuffled {
+				d.advise(lo + a)
+			}
+			d.load(buf[a*c:e*c], e-a, func(i int) int {
+				if rows.Shuffled {
+					return int(d.order[lo+a+i])
+				}
+				return lo + a + i
+			})
+		})
+		view := &fastData{b: d.b, vec: d.vec, workers: d.workers,
+			t: &lsgd.Table{Source: t.Source, Rows: hi - lo, Cols: c, Stride: c, Target: t.Target, F64: buf}}
+		gb, err := view.Gram(lsgd.Rows{Lo: 0, Hi: hi - lo})
+		if err != nil {
+			return nil, err
 		}
-	}
-	for j := 0; j < c; j++ {
-		v := m[j] * (g[j*p+c] - s[j]*n)
-		g[j*p+c], g[c*p+j] = v, v
+		if g == nil {
+			g = gb
+			continue
+		}
+		for i := range g {
+			g[i] += gb[i]
+		}
 	}
 	return g, nil
 }
 
-// Predict evaluates the raw point that matches v on the standardized rows.
+// Predict evaluates v on the standardized rows, standardizing each value
+// as Standardize would have stored it.
 func (d *mappedData) Predict(at lsgd.Slot, dst []float64) error {
 	t := d.t
 	if len(dst) != t.Rows {
 		return fmt.Errorf("cpu: predict wants %d outputs, got %d", t.Rows, len(dst))
 	}
-	raw := d.rawPoint(d.st.Slot(at), t.Target)
-	c := t.Cols
+	v := d.st.Slot(at)
+	c, tg := t.Cols, t.Target
+	s, m := d.shift, d.mul
 	nchunks := (t.Rows + ChunkRows - 1) / ChunkRows
 	par.For(nchunks, len(d.workers), func(_, k int) {
 		for i := k * ChunkRows; i < min((k+1)*ChunkRows, t.Rows); i++ {
-			s := raw[c]
+			r := v[c]
 			for j := 0; j < c; j++ {
-				s += t.At(i, j) * raw[j]
+				if j != tg {
+					r += (t.At(i, j) - s[j]) * m[j] * v[j]
+				}
 			}
-			dst[i] = s
+			dst[i] = r
 		}
 	})
 	return nil
