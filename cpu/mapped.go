@@ -45,7 +45,7 @@ const mappedConvMaxCols = 256
 
 // mappedGramBytes bounds the buffer of standardized rows a Gram pass over
 // a standardized mapped table forms its blocks from.
-const mappedGramBytes = 64 << 20
+const mappedGramBytes = 16 << 20
 
 type mappedData struct {
 	*fastData

@@ -178,6 +178,9 @@ func npyTooLarge(path string, opt ReadOptions) bool {
 	if opt.Memory < 0 || len(opt.Features) > 0 {
 		return false
 	}
+	if st, err := os.Stat(path); err != nil || !st.Mode().IsRegular() {
+		return false // a FIFO is opened once, by its reader
+	}
 	f, size, err := ioOpenFile(path)
 	if err != nil || size < 0 {
 		if f != nil {
