@@ -32,7 +32,8 @@ import (
 //   - The first Moments pass checks that every value is finite (a file
 //     that is mapped was not read, so not checked), naming row and column.
 //   - Ahead of each chunk, the kernel is asked to read the chunks that
-//     follow (MADV_WILLNEED), so the disk works while the cores compute.
+//     follow (MADV_WILLNEED), so the disk works while the cores compute,
+//     and the pages of those well behind are dropped.
 
 // mappedAheadBytes is how far ahead of the chunk being computed the pages
 // of a mapped table are requested.
@@ -90,12 +91,18 @@ func (b *Fast) loadMapped(t *lsgd.Table) (lsgd.Data, error) {
 }
 
 // advise asks for the rows a chunk starting at row lo will want
-// mappedAheadBytes later.
+// mappedAheadBytes later, and drops those mappedAheadBytes behind it
+// (tableio.Mapping.Drop): a sequential pass over a table larger than
+// memory gets nothing from the page cache, and dropping its pages itself
+// spares the kernel's reclaim the work.
 func (d *mappedData) advise(lo int) {
 	t := d.t
 	ahead := max(1, mappedAheadBytes/(ChunkRows*t.Cols*t.Precision().Size()))
 	a := lo + ahead*ChunkRows
 	t.Map.Advise(a, min(a+ChunkRows, t.Rows))
+	if b := lo - ahead*ChunkRows; b >= 0 {
+		t.Map.Drop(b, b+ChunkRows)
+	}
 }
 
 // Moments is fastData's on the stored values, the first call checking that

@@ -19,9 +19,10 @@ import (
 // Mapping is a read-only memory mapping of a file that a table's storage
 // points into (Table.Map). Its methods are safe for concurrent use.
 type Mapping struct {
-	data []byte // the whole file, mapped
-	off  int    // byte offset of row 0
-	row  int    // bytes per row
+	data []byte   // the whole file, mapped
+	off  int      // byte offset of row 0
+	row  int      // bytes per row
+	f    *os.File // the file, open for Drop's advice
 }
 
 // Advise tells the kernel that rows [lo, hi) are about to be read, so it
@@ -35,7 +36,25 @@ func (m *Mapping) Advise(lo, hi int) {
 	a &^= os.Getpagesize() - 1
 	b = min(b, len(m.data))
 	if a < b {
-		_ = syscall.Madvise(m.data[a:b], syscall.MADV_WILLNEED)
+		adviseWillNeed(m.data[a:b])
+	}
+}
+
+// Drop tells the kernel that rows [lo, hi) will not be read again soon:
+// their whole pages leave this mapping and the page cache (see dropPages),
+// so that a pass over a table larger than memory neither keeps the
+// kernel's page reclaim busy nor pushes other files out of the cache. A
+// row read again is read from the file again. It is a hint: errors are
+// ignored.
+func (m *Mapping) Drop(lo, hi int) {
+	if m == nil || m.data == nil || lo >= hi {
+		return
+	}
+	pg := os.Getpagesize()
+	a := (m.off + lo*m.row + pg - 1) &^ (pg - 1)
+	b := min(m.off+hi*m.row, len(m.data)) &^ (pg - 1)
+	if a < b {
+		dropPages(m.f, m.data[a:b], int64(a))
 	}
 }
 
@@ -47,6 +66,9 @@ func (m *Mapping) Close() error {
 	}
 	err := syscall.Munmap(m.data)
 	m.data = nil
+	if m.f != nil {
+		m.f.Close()
+	}
 	return err
 }
 
@@ -98,8 +120,11 @@ func MapNPY(path string, opt ReadOptions) (*Table, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: mapping the file: %w", path, err)
 	}
-	_ = syscall.Madvise(data, syscall.MADV_SEQUENTIAL)
+	adviseSequential(data)
 	m := &Mapping{data: data, off: int(h.dataOffset), row: cols * esz}
+	if g, err := os.Open(path); err == nil {
+		m.f = g
+	}
 	n := rows * cols
 	t := &Table{Source: path, Names: names, Target: target, Rows: rows, Cols: cols, Stride: cols, Map: m}
 	p := unsafe.Pointer(&data[h.dataOffset])
