@@ -10,8 +10,8 @@ import (
 // memoryHelp is the --memory flag's help (train and solve).
 const memoryHelp = "memory budget for the table, `SIZE` such as 2G or 512M (default: the memory available now, MemAvailable): " +
 	"a .npy file larger than 3/4 of it is not read but mapped and streamed from disk on every pass " +
-	"(each pass then costs one read of the file at the disk's or page cache's rate; train takes about 12-20 passes, solve 3-4), " +
-	"keeping the process's own memory to a few hundred MB plus d² terms"
+	"(each pass then costs one read of the file at the disk's or page cache's rate; train takes about 12-20 passes, solve about 5), " +
+	"keeping the process's own memory to tens of MB plus d² terms"
 
 // memoryLong is the paragraph train's and solve's help add about streaming.
 const memoryLong = `
@@ -20,7 +20,8 @@ A .npy file larger than about 3/4 of the available memory (or of --memory)
 is not read into memory: it is mapped read-only and every pass streams it
 from disk through the page cache, so a pass costs one read of the file
 (seconds per GB at the disk's rate; the first pass also checks every value
-is finite). Row weights, --features and shards are not streamed.`
+is finite). A streamed file cannot take row weights; with --features, or
+as shards, a table is read into memory.`
 
 // sizeFlag is a byte count given as SIZE (see tableio.ParseSize); 0 when
 // not given.
