@@ -64,6 +64,9 @@ func prescaleExponents(t *Table, p Precision) ([]int, error) {
 			mx = math.Max(mx, part[k*c+j])
 		}
 		if math.IsInf(mx, 0) || math.IsNaN(mx) {
+			if err := t.CheckFinite(); err != nil {
+				return nil, err // names the row too
+			}
 			return nil, inputErrorf("%s: column %q holds a value that is not finite", t.Label(), t.Name(j))
 		}
 		if mx == 0 {

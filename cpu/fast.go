@@ -60,6 +60,9 @@ func (b *Fast) kernelName() string {
 // inPlace and the precision matches, otherwise copied (and rounded to
 // float32 for F32).
 func (b *Fast) Load(t *lsgd.Table, inPlace bool) (lsgd.Data, error) {
+	if t.Map != nil {
+		return b.loadMapped(t) // streamed from its file, never copied (mapped.go)
+	}
 	if err := t.Check(); err != nil {
 		return nil, err
 	}

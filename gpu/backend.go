@@ -46,6 +46,13 @@ type Options struct {
 	// several buffers with small data. When zero, the environment variable
 	// LSGD_GL_MAX_BLOCK_BYTES is used if set.
 	MaxBlockBytes int64
+	// Memory is the device memory a table may take: a larger one is
+	// streamed through a ring of 2·nx buffers of the resident layout,
+	// uploaded on every pass (see stream.go), with the resident path's
+	// results, bit for bit. Zero: the environment variable LSGD_GL_MEMORY
+	// (a size such as 2G) if set, else 3/4 of the free memory the driver
+	// reports (NVX_gpu_memory_info, ATI_meminfo); none reported: resident.
+	Memory int64
 	// MaxGroups, when positive, lowers the work groups per dispatch below
 	// MAX_COMPUTE_WORK_GROUP_COUNT (environment: LSGD_GL_MAX_GROUPS).
 	MaxGroups int

@@ -46,6 +46,9 @@ type Data struct {
 	segs     []segment
 	checked  [2]bool // the first Gradient and Step checked for GL errors
 	released bool
+
+	stream *streamState // the ring a table beyond the device memory budget streams through (stream.go); nil: resident
+	shift0 []float64    // the column shift the values are uploaded with (streamed)
 }
 
 var _ lsgd.Data = (*Data)(nil)
@@ -79,6 +82,16 @@ func (b *Backend) Load(t *lsgd.Table, inPlace bool) (lsgd.Data, error) {
 	}
 	d := &Data{b: b, l: l, f64: b.opt.F64, target: t.Target}
 	d.shift = columnMeans(t, 4*l.c4)
+	if st, err := b.streamed(l); err != nil {
+		return nil, err
+	} else if st {
+		if !d.f64 {
+			if err := t.CheckFloat32(); err != nil {
+				return nil, err
+			}
+		}
+		d.stream, d.shift0 = &streamState{t: t}, d.shift
+	}
 	if err := b.dev.Do(d.setup); err != nil {
 		d.Release()
 		return nil, err
@@ -148,7 +161,7 @@ func (d *Data) setup(c *gldev.Ctx) error {
 		bf, err = c.NewBuffer(name, size)
 		return bf
 	}
-	for k := 0; k < l.nchunks; k++ {
+	for k := 0; k < l.nchunks && d.stream == nil; k++ {
 		name := "the table"
 		if l.nchunks > 1 {
 			name = fmt.Sprintf("table buffer %d of %d", k+1, l.nchunks)
@@ -174,6 +187,11 @@ func (d *Data) setup(c *gldev.Ctx) error {
 		}
 		if d.f64 {
 			d.wt64 = d.wt
+		}
+	}
+	if d.stream != nil {
+		if err := d.setupStream(c); err != nil {
+			return err
 		}
 	}
 	d.w = buf("the evaluation point", int64(l.c4+1)*32) // or the means in double
@@ -239,6 +257,16 @@ const stagingBytes = 4 << 20
 // batches of rows, and copies each batch into its table buffer.
 func (d *Data) upload(t *lsgd.Table) error {
 	l := d.l
+	if d.stream != nil {
+		// The table is uploaded chunk by chunk as the passes need it; the
+		// weights (12 bytes a row at most) stay resident.
+		if t.Weights != nil {
+			if err := d.uploadWeights(t); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
 	batch := int(max(1, min(int64(l.chunkRows), stagingBytes/l.rowBytes)))
 	w := 4 * l.c4
 	var s32 []float32
@@ -347,9 +375,9 @@ func (d *Data) Kernel() string {
 	if l.grad == kernelTiled {
 		t := &l.tile
 		return fmt.Sprintf("tiled: %d invocations, %d-row tiles, %d tiles per group, %.1f KiB shared",
-			t.wg, t.tr, t.tt, float64(t.sharedBytes)/1024)
+			t.wg, t.tr, t.tt, float64(t.sharedBytes)/1024) + d.streamInfo()
 	}
-	return fmt.Sprintf("rows: %d invocations × %d rows", l.wg, l.r)
+	return fmt.Sprintf("rows: %d invocations × %d rows", l.wg, l.r) + d.streamInfo()
 }
 func (d *Data) Cols() int { return d.l.cols }
 
@@ -449,7 +477,7 @@ func (d *Data) momentsPass(c *gldev.Ctx, mode uint32) {
 	l, p := d.l, d.pMoments
 	d.segs = l.segments(lsgd.Rows{Lo: 0, Hi: l.rows}, 1, l.rowsPerGroup(), l.partMoments, d.segs)
 	for i, s := range d.segs {
-		c.Bind(0, d.x[s.chunk0])
+		c.Bind(0, d.window(c, s.chunk0, 1)[0])
 		d.bindWeights(c, d.wt64, s.chunk0, 1, 1)
 		c.Bind(4, d.w)
 		c.Bind(5, d.part)
@@ -489,6 +517,9 @@ func (d *Data) Standardize(shift, mul []float64) error {
 				m[j] = float32(v)
 			}
 			gldev.Upload(c, d.w, 0, m)
+		}
+		if d.stream != nil {
+			d.standardizeStream(mul)
 		}
 		p := d.pStd
 		for k := range d.x {
@@ -606,6 +637,9 @@ func (d *Data) checkRows(r lsgd.Rows) error {
 	if r.Lo < 0 || r.Hi > d.l.rows || r.Lo >= r.Hi {
 		return fmt.Errorf("gpu: row range [%d, %d) outside [0, %d) or empty", r.Lo, r.Hi, d.l.rows)
 	}
+	if r.Shuffled && d.stream != nil {
+		return fmt.Errorf("gpu: shuffled rows of a table streamed through device memory are not supported")
+	}
 	if r.Shuffled && d.order == nil {
 		return fmt.Errorf("gpu: shuffled rows requested before SetOrder")
 	}
@@ -641,8 +675,9 @@ func (d *Data) gradPass(c *gldev.Ctx, at lsgd.Slot, rows lsgd.Rows, record bool)
 	}
 	d.segs = l.segments(rows, l.nx, l.gradPer, l.partGroups, d.segs)
 	for i, s := range d.segs {
+		xs := d.window(c, s.chunk0, s.nbound)
 		for k := 0; k < l.nx; k++ {
-			c.Bind(k, d.x[s.chunk0+min(k, s.nbound-1)])
+			c.Bind(k, xs[min(k, s.nbound-1)])
 		}
 		d.bindWeights(c, d.wt, s.chunk0, s.nbound, l.nx)
 		c.Bind(4, d.w)
@@ -754,9 +789,9 @@ func (d *Data) Predict(at lsgd.Slot, dst []float64) error {
 			s32 = make([]float32, l.chunkLen(0))
 		}
 		p := d.pPredict
-		for k := range d.x {
+		for k := 0; k < l.nchunks; k++ {
 			n := l.chunkLen(k)
-			c.Bind(0, d.x[k])
+			c.Bind(0, d.window(c, k, 1)[0])
 			c.Bind(4, d.w)
 			c.Bind(5, d.out)
 			c.SetUint(p, "n", uint32(n))
@@ -817,6 +852,7 @@ func (d *Data) Release() error {
 			c.Release(b)
 		}
 		d.gram.release(c)
+		d.stream.release(c)
 		return nil
 	})
 	if errors.Is(err, gldev.ErrClosed) {

@@ -159,8 +159,9 @@ func (d *Data) Gram(rows lsgd.Rows) ([]float64, error) {
 			for i, s := range segs {
 				nrc := groups(s.n, gramRC)
 				pg := g.prog
+				xs := d.window(c, s.chunk0, s.nbound)
 				for k := 0; k < l.nx; k++ {
-					c.Bind(k, d.x[s.chunk0+min(k, s.nbound-1)])
+					c.Bind(k, xs[min(k, s.nbound-1)])
 				}
 				d.bindWeights(c, d.wt64, s.chunk0, s.nbound, l.nx)
 				c.Bind(4, g.pairs)

@@ -38,6 +38,7 @@ func (i Info) String() string { return fmt.Sprintf("gpu: none (%s)\nauto: %s", i
 type Options struct {
 	F64    bool
 	Device string
+	Memory int64
 }
 
 // Backend is never constructed in this build.

@@ -36,6 +36,11 @@ type ReadOptions struct {
 	// Table.Weights and checked (finite, ≥ 0, not all zero). "" reads an
 	// unweighted table.
 	Weights string
+	// Memory is the memory budget in bytes for the table: a single .npy
+	// file larger than StreamThreshold(Memory) in the precision asked for
+	// is mapped (MapNPY) instead of read, and streamed on every pass.
+	// 0: the memory available now (MemAvailable); negative: never map.
+	Memory int64
 }
 
 // LoadTable reads a table from a .csv (see ReadCSV), .npy (see ReadNPY)
@@ -62,6 +67,12 @@ func LoadTable(path string, opt ReadOptions) (*Table, error) {
 // loadFile reads one file (see LoadTable), its weights checked row by row
 // but not yet for being all zero (a shard's may be).
 func loadFile(path string, opt ReadOptions) (*Table, error) {
+	if strings.EqualFold(filepath.Ext(path), ".npy") && npyTooLarge(path, opt) {
+		if opt.Weights != "" {
+			return nil, inputErrorf("%s: larger than the memory budget, so it would be streamed from disk, and a streamed table cannot take row weights (the weight column would have to be split off in memory); drop --weights or raise --memory", path)
+		}
+		return MapNPY(path, opt)
+	}
 	if opt.Weights != "" {
 		return loadWeighted(path, opt)
 	}

@@ -161,6 +161,7 @@ func loadShards(pattern string, opt ReadOptions) (*Table, error) {
 		}
 	}
 	var t *Table
+	opt.Memory = -1 // shards are gathered into one table in memory: none is mapped
 	for _, file := range files {
 		part, err := loadFile(file, opt)
 		if err != nil {

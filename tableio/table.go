@@ -83,6 +83,10 @@ type Table struct {
 	// position among the columns read, before it was taken out.
 	WeightName string
 	WeightAt   int
+	// Map, when non-nil, is the read-only file mapping F64 or F32 points
+	// into (MapNPY): the values must not be written, and each pass over
+	// them reads the file.
+	Map *Mapping
 }
 
 // NewTable returns a zeroed rows×cols table of precision p whose target is

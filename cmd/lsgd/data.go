@@ -16,9 +16,10 @@ import (
 // loadTable reads a CSV, .npy or Parquet data file, or a directory or glob
 // of shards, with the target column named by target ("" for the last
 // column) and the feature columns named by features (nil: all the others),
-// stored in precision p; weights names the weight column ("" for none).
-func loadTable(path, target string, features []string, weights string, p lsgd.Precision) (*lsgd.Table, error) {
-	return tableio.LoadTable(path, tableio.ReadOptions{Target: target, Features: features, Weights: weights, Precision: p})
+// stored in precision p; weights names the weight column ("" for none). A
+// .npy file beyond the memory budget is mapped (tableio.ReadOptions.Memory).
+func loadTable(path, target string, features []string, weights string, p lsgd.Precision, memory int64) (*lsgd.Table, error) {
+	return tableio.LoadTable(path, tableio.ReadOptions{Target: target, Features: features, Weights: weights, Precision: p, Memory: memory})
 }
 
 // inputPrecision is the precision train reads a data file in: a float32

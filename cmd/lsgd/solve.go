@@ -15,6 +15,7 @@ import (
 )
 
 type solveFlags struct {
+	memory       sizeFlag
 	data, target string
 	features     []string
 	weights      string
@@ -52,7 +53,7 @@ and the F statistic. Rows are unweighted (each counts once). The JSON output
 uses train's field names where they apply (iterations is 0 and converged
 true) and adds std_err, t_values, p_values and conf_int in the order of coef,
 intercept_std_err, intercept_p_value and the others; a statistic that does
-not exist (no residual degrees of freedom) is null.`,
+not exist (no residual degrees of freedom) is null.` + memoryLong,
 		Example: `  lsgd solve --data data.csv
   lsgd solve --data data.npy --no-intercept --json
   lsgd solve --data data.npy --method qr
@@ -63,6 +64,7 @@ not exist (no residual degrees of freedom) is null.`,
 	fl.SortFlags = false
 	fl.StringVar(&f.data, "data", "", "`FILE` to read: .csv (a header row of names), .npy or .parquet, or a directory or glob ('dir/*.parquet') of shards with the same columns (required)")
 	fl.StringVar(&f.target, "target", "", targetHelp)
+	fl.Var(&f.memory, "memory", memoryHelp)
 	fl.StringSliceVar(&f.features, "features", nil, "feature columns, comma-separated: `NAMES` or 1-based indices, in the order the coefficients take; default: every column but the target")
 	fl.StringVar(&f.weights, "weights", "", weightsHelp+"; the statistics are those of analytic weights (Var ε_i = σ²/w_i, as R's lm and statsmodels' WLS): n counts the rows of positive weight")
 	fl.BoolVar(&f.noIntercept, "no-intercept", false, "fit y = x·θ without an intercept")
@@ -99,10 +101,11 @@ func (a *app) solve(cmd *cobra.Command, f *solveFlags) error {
 	}
 	ctx := cmd.Context()
 	loadStart := time.Now()
-	t, err := loadTableCtx(ctx, f.data, f.target, f.features, f.weights, lsgd.F64)
+	t, err := loadTableCtx(withMemory(ctx, f.memory.n), f.data, f.target, f.features, f.weights, lsgd.F64)
 	if err != nil {
 		return err
 	}
+	a.noteStreamed(t)
 	load := time.Since(loadStart)
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("interrupted while reading %s", f.data)

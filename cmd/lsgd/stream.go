@@ -31,9 +31,11 @@ func interruptible[T any](ctx context.Context, path string, load func() (T, erro
 	}
 }
 
-// loadTableCtx is loadTable, interruptible.
+// loadTableCtx is loadTable, interruptible, with the memory budget ctx
+// carries (withMemory): a .npy file beyond it is mapped, not read.
 func loadTableCtx(ctx context.Context, path, target string, features []string, weights string, p lsgd.Precision) (*lsgd.Table, error) {
-	return interruptible(ctx, path, func() (*lsgd.Table, error) { return loadTable(path, target, features, weights, p) })
+	mem := memoryOf(ctx)
+	return interruptible(ctx, path, func() (*lsgd.Table, error) { return loadTable(path, target, features, weights, p, mem) })
 }
 
 // isRegular reports whether path is a regular file (following links). A

@@ -18,6 +18,7 @@ import (
 )
 
 type trainFlags struct {
+	memory        sizeFlag
 	data, target  string
 	features      []string
 	weights       string
@@ -82,7 +83,7 @@ curvature; they are infinite for collinear features without --l2).
 
 A progress bar appears on stderr (when it is a terminal) for fits longer than
 a second. Ctrl-C stops the fit at its next check, prints how far it got and
-exits with status 130, writing no model file.`,
+exits with status 130, writing no model file.` + memoryLong,
 		Example: `  lsgd train --data data.csv
   lsgd train --data data.npy --backend gpu --json
   lsgd train --data houses.csv --target price --optimizer adam --lr 0.01 --epochs 500
@@ -95,6 +96,7 @@ exits with status 130, writing no model file.`,
 	fl.SortFlags = false
 	fl.StringVar(&f.data, "data", "", "`FILE` to read: .csv (a header row of names), .npy or .parquet, or a directory or glob ('dir/*.parquet') of shards with the same columns (required)")
 	fl.StringVar(&f.target, "target", "", targetHelp)
+	fl.Var(&f.memory, "memory", memoryHelp)
 	fl.StringSliceVar(&f.features, "features", nil, "feature columns, comma-separated: `NAMES` or 1-based indices, in the order the coefficients take; default: every column but the target")
 	fl.StringVar(&f.weights, "weights", "", weightsHelp)
 	fl.BoolVar(&f.noIntercept, "no-intercept", false, "fit y = x·θ without an intercept")
@@ -172,10 +174,11 @@ func (a *app) train(cmd *cobra.Command, f *trainFlags) error {
 	defer func() { b.Close() }() // b may become the CPU after a GPU failure
 
 	loadStart := time.Now()
-	t, err := loadTableCtx(ctx, f.data, f.target, f.features, f.weights, inputPrecision(f.data))
+	t, err := loadTableCtx(withMemory(ctx, f.memory.n), f.data, f.target, f.features, f.weights, inputPrecision(f.data))
 	if err != nil {
 		return err
 	}
+	a.noteStreamed(t)
 	loadTime := time.Since(loadStart)
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("interrupted while reading %s", f.data)
