@@ -157,7 +157,12 @@ func CrossValidate(ctx context.Context, b Backend, t *Table, opt CVOptions) (*CV
 	res.Features = names
 
 	gramStart := time.Now()
-	grams, err := foldGrams(b, t, order, ranges)
+	var grams [][]float64
+	if t.Map != nil {
+		grams, err = foldGramsWindowed(b, t, fold, k)
+	} else {
+		grams, err = foldGrams(b, t, order, ranges)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -516,24 +521,118 @@ func foldGrams(b Backend, t *Table, order []int32, ranges []Rows) ([][]float64, 
 	return grams, nil
 }
 
-// permuteRows returns a packed copy of t whose row i is t's row order[i].
+// cvWindowBytes is the size of the windows of rows foldGramsWindowed
+// groups by fold: small enough to stay in the page cache while each of
+// its folds is read.
+var cvWindowBytes = 256 << 20
+
+// foldGramsWindowed is foldGrams for a table streamed from disk
+// (Table.Map): grouping all rows by fold would read the file once per
+// fold, and a grouped copy would not fit in memory. The rows are grouped
+// by fold within windows of cvWindowBytes instead, each window's folds
+// read while its pages are still cached, and every fold's Gram matrix is
+// the sum of its windows' in row order: the file is read once.
+func foldGramsWindowed(b Backend, t *Table, fold []int, k int) ([][]float64, error) {
+	n := t.Rows
+	win := max(1, min(n, cvWindowBytes/max(1, t.Cols*t.Precision().Size())))
+	order := make([]int32, n)
+	var windows [][]Rows // per window, per fold: its rows' positions in order
+	count := make([]int, k+1)
+	for lo := 0; lo < n; lo += win {
+		hi := min(lo+win, n)
+		clear(count)
+		for i := lo; i < hi; i++ {
+			count[fold[i]+1]++
+		}
+		rs := make([]Rows, k)
+		for f := 0; f < k; f++ {
+			count[f+1] += count[f]
+			rs[f] = Rows{Lo: lo + count[f], Hi: lo + count[f+1], Shuffled: true}
+		}
+		for i := lo; i < hi; i++ {
+			order[lo+count[fold[i]]] = int32(i)
+			count[fold[i]]++
+		}
+		windows = append(windows, rs)
+	}
+	data, err := b.Load(t, true)
+	if err != nil {
+		return nil, err
+	}
+	defer data.Release()
+	if err := data.SetOrder(order); err != nil {
+		return nil, err
+	}
+	grams := make([][]float64, k)
+	add := func(f int, G []float64) {
+		if grams[f] == nil {
+			grams[f] = G
+			return
+		}
+		for i, v := range G {
+			grams[f][i] += v
+		}
+	}
+	for w, rs := range windows {
+		if err := windowGrams(b, data, t, order[w*win:rs[k-1].Hi], w*win, rs, add); err != nil {
+			return nil, err
+		}
+	}
+	return grams, nil
+}
+
+// windowGrams adds the Gram matrix of each fold's rows rs[f] of one
+// window (the positions lo… of order, grouped by fold) by add(f, G): from
+// data's Shuffled rows, or, where the backend takes contiguous ranges
+// only, from a grouped copy of the window.
+func windowGrams(b Backend, data Data, t *Table, order []int32, lo int, rs []Rows, add func(int, []float64)) error {
+	var local Data
+	defer func() {
+		if local != nil {
+			local.Release()
+		}
+	}()
+	for f, r := range rs {
+		if r.Len() == 0 {
+			continue
+		}
+		G, err := data.Gram(r)
+		if err != nil && local == nil {
+			if local, err = b.Load(permuteRows(t, order), true); err != nil {
+				local = nil
+				return err
+			}
+		}
+		if local != nil {
+			G, err = local.Gram(Rows{Lo: r.Lo - lo, Hi: r.Hi - lo})
+		}
+		if err != nil {
+			return err
+		}
+		add(f, G)
+	}
+	return nil
+}
+
+// permuteRows returns a packed copy of the rows order[0…] of t, in that
+// order.
 func permuteRows(t *Table, order []int32) *Table {
-	c := &Table{Source: t.Source, Names: t.Names, Target: t.Target, Rows: t.Rows, Cols: t.Cols, Stride: t.Cols,
+	c := &Table{Source: t.Source, Names: t.Names, Target: t.Target, Rows: len(order), Cols: t.Cols, Stride: t.Cols,
 		WeightName: t.WeightName}
 	if t.Weights != nil {
-		c.Weights = make([]float64, t.Rows)
+		c.Weights = make([]float64, len(order))
 		for i, r := range order {
 			c.Weights[i] = t.Weights[r]
 		}
 	}
 	if t.F32 != nil {
-		c.F32 = make([]float32, t.Rows*t.Cols)
+		c.F32 = make([]float32, len(order)*t.Cols)
 	} else {
-		c.F64 = make([]float64, t.Rows*t.Cols)
+		c.F64 = make([]float64, len(order)*t.Cols)
 	}
 	const block = 4096
-	par.For((t.Rows+block-1)/block, 0, func(_, k int) {
-		for i := k * block; i < min((k+1)*block, t.Rows); i++ {
+	par.For((len(order)+block-1)/block, 0, func(_, k int) {
+		for i := k * block; i < min((k+1)*block, len(order)); i++ {
 			src := int(order[i]) * t.Stride
 			if t.F32 != nil {
 				copy(c.F32[i*t.Cols:(i+1)*t.Cols], t.F32[src:src+t.Cols])

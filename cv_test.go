@@ -5,10 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"path/filepath"
 	"testing"
 
 	"github.com/lsgd/lsgd"
 	"github.com/lsgd/lsgd/cpu"
+	"github.com/lsgd/lsgd/tableio"
 )
 
 // split returns the rows of tab in fold f (held out) and the others
@@ -305,6 +307,63 @@ func TestCrossValidateGrams(t *testing.T) {
 	for f, n := range got.FoldRows {
 		if n != want.FoldRows[f] {
 			t.Errorf("fold %d: %d rows, want %d", f, n, want.FoldRows[f])
+		}
+	}
+}
+
+// Cross-validation of a table streamed from disk (mapped) groups its rows
+// by fold window by window; the result is the resident table's, with
+// random folds and a fold column, weighted or not, and on a backend whose
+// Gram takes contiguous ranges only.
+func TestCrossValidateMapped(t *testing.T) {
+	defer lsgd.SetCVWindowBytes(40 * 1024)() // 40 KiB: about 1,000 rows of 5 values, so many windows
+	tab, _ := weightedTable(5, 7001, 3, false)
+	folds := make([]float64, tab.Rows)
+	for i := range folds {
+		folds[i] = float64((i*5 + i/7) % 4)
+	}
+	ft := withFolds(tab, folds)
+	path := filepath.Join(t.TempDir(), "t.npy")
+	if err := tableio.SaveTable(path, ft); err != nil {
+		t.Fatal(err)
+	}
+	mapped, err := tableio.MapNPY(path, tableio.ReadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if mapped.Map == nil {
+		t.Fatal("not mapped")
+	}
+	mapped.Names = ft.Names // a .npy file has no column names
+	for _, weighted := range []bool{false, true} {
+		resident := ft
+		if weighted {
+			mapped.Weights = ft.Weights
+		} else {
+			mapped.Weights = nil
+			resident = ft.Clone(lsgd.F64)
+			resident.Weights = nil
+		}
+		for _, opt := range []lsgd.CVOptions{{L1Ratio: 0.5, Seed: 3, NLambdas: 15}, {L1Ratio: 1, FoldColumn: "fold", NLambdas: 15}} {
+			for _, b := range []lsgd.Backend{cpu.New(cpu.Options{}), contiguousOnly{cpu.New(cpu.Options{})}} {
+				want, err := lsgd.CrossValidate(context.Background(), b, resident, opt)
+				if err != nil {
+					t.Fatal(err)
+				}
+				got, err := lsgd.CrossValidate(context.Background(), b, mapped, opt)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if got.IndexMin != want.IndexMin || len(got.Lambdas) != len(want.Lambdas) {
+					t.Fatalf("weighted %v %+v: λ_min index %d, resident %d", weighted, opt, got.IndexMin, want.IndexMin)
+				}
+				for i := range got.Lambdas {
+					if !closeRel(got.Lambdas[i], want.Lambdas[i], 1e-10) || !closeRel(got.CVMSE[i], want.CVMSE[i], 1e-9) {
+						t.Errorf("weighted %v %+v: λ %g mse %g; resident λ %g mse %g", weighted, opt,
+							got.Lambdas[i], got.CVMSE[i], want.Lambdas[i], want.CVMSE[i])
+					}
+				}
+			}
 		}
 	}
 }
