@@ -78,6 +78,10 @@ type Options struct {
 	// variable, else the first hardware device), an EGL device number as
 	// gpu.Devices lists them, "surfaceless" or "glx".
 	Device string
+	// GPUMemory is the device memory a table may take resident on the
+	// GPU (gpu.Options.Memory; 0: LSGD_GL_MEMORY, else 3/4 of the free
+	// memory the driver reports); a larger table is streamed.
+	GPUMemory int64
 }
 
 // Open opens a backend of the given kind and precision. why says in one
@@ -92,13 +96,13 @@ func Open(kind Kind, prec Precision, o Options) (b lsgd.Backend, why string, err
 		c := openCPU(prec, o)
 		return c, c.Device(), nil
 	case GPU:
-		g, err := gpu.New(gpu.Options{F64: prec == F64, Device: o.Device})
+		g, err := gpu.New(gpu.Options{F64: prec == F64, Device: o.Device, Memory: o.GPUMemory})
 		if err != nil {
 			return nil, "", err
 		}
 		return g, g.Device(), nil
 	case Auto, "":
-		g, err := gpu.New(gpu.Options{F64: prec == F64, Device: o.Device})
+		g, err := gpu.New(gpu.Options{F64: prec == F64, Device: o.Device, Memory: o.GPUMemory})
 		if err != nil {
 			return openCPU(prec, o), strings.TrimPrefix(err.Error(), "gpu: "), nil
 		}

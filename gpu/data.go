@@ -76,9 +76,21 @@ func (b *Backend) Load(t *lsgd.Table, inPlace bool) (lsgd.Data, error) {
 	if err := t.Check(); err != nil {
 		return nil, err
 	}
-	l, err := newLayout(t.Rows, t.Cols, t.Weights != nil, b.Precision(), limitsOf(&b.caps, &b.opt))
+	lim := limitsOf(&b.caps, &b.opt)
+	l, err := newLayout(t.Rows, t.Cols, t.Weights != nil, b.Precision(), lim)
 	if err != nil {
 		return nil, err
+	}
+	// A table beyond the budget streams through a ring of 2·nx chunks:
+	// the chunks shrink until the ring fits in the budget (unless
+	// Options.MaxBlockBytes fixes their size). The results then have the
+	// bits of a resident table of the same chunks.
+	if budget, err := memoryBudget(&b.caps, &b.opt); err == nil && budget > 0 && b.opt.MaxBlockBytes == 0 &&
+		int64(l.rows)*l.rowBytes > budget && 2*int64(l.nx)*int64(l.chunkRows)*l.rowBytes > budget {
+		lim.blockBytes = max(l.rowBytes, budget/int64(2*max(1, lim.storageBlocks)))
+		if l, err = newLayout(t.Rows, t.Cols, t.Weights != nil, b.Precision(), lim); err != nil {
+			return nil, err
+		}
 	}
 	d := &Data{b: b, l: l, f64: b.opt.F64, target: t.Target}
 	d.shift = columnMeans(t, 4*l.c4)

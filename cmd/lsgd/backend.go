@@ -43,7 +43,7 @@ func (a *app) openBackend(cmd *cobra.Command, o backendOptions) (lsgd.Backend, e
 		o.Device = a.device
 	}
 	takeGLFWLog()
-	b, why, err := backend.Open(kind, o.Precision, backend.Options{Threads: o.Threads, Device: o.Device})
+	b, why, err := backend.Open(kind, o.Precision, backend.Options{Threads: o.Threads, Device: o.Device, GPUMemory: a.gpuMemory.n})
 	onCPU := err == nil && kind == backend.Auto && b.Name() != string(backend.GPU)
 	if msg := takeGLFWLog(); msg != "" && (err != nil || onCPU) {
 		// GLFW reported the real cause through its logger; the error

@@ -20,6 +20,7 @@ type app struct {
 	stdout, stderr io.Writer
 	args           []string // the command line, without the program name
 	device         string   // --device: which OpenGL device the GPU backend uses ("": LSGD_DEVICE, else auto)
+	gpuMemory      sizeFlag // --gpu-memory: the device memory a table may take resident (0: LSGD_GL_MEMORY, else 3/4 of the free memory the driver reports)
 }
 
 // notef prints a one-line note on stderr.
@@ -75,6 +76,7 @@ input (file, row, column, flag value) or usage; 130 interrupted (Ctrl-C).`,
 			return usageErrorf(cmd, "no command given (one of %s)", strings.Join(names, ", "))
 		},
 	}
+	root.PersistentFlags().Var(&a.gpuMemory, "gpu-memory", "device memory a table may take on the GPU, `SIZE` such as 8G: a larger table streams through the device in blocks on every pass, with the same results; default $LSGD_GL_MEMORY, else 3/4 of the free memory the driver reports (NVIDIA, AMD), else unlimited")
 	root.PersistentFlags().StringVar(&a.device, "device", "", "OpenGL device for the GPU backend: auto (the first hardware device), N (EGL device N as 'lsgd devices' lists it), surfaceless or glx; default $LSGD_DEVICE, else auto (the flag wins over the variable)")
 	root.PersistentPreRunE = func(cmd *cobra.Command, args []string) error {
 		if cmd.Flags().Changed("device") {
