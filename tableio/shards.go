@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 
@@ -188,6 +189,14 @@ func loadShards(pattern string, opt ReadOptions) (*Table, error) {
 			t.F64 = append(t.F64, part.F64[:n]...)
 		}
 		t.Rows += part.Rows
+		if part.Bytes() >= 16<<20 {
+			// The shard's values are copied: collect them now, so that the
+			// next shard reuses their memory and the peak stays near the
+			// table plus one shard (the collector's pacing would otherwise
+			// let the heap reach twice the table).
+			part = nil
+			runtime.GC()
+		}
 	}
 	if err := t.CheckWeights(); err != nil { // every weight zero, over all shards
 		return nil, err
