@@ -194,7 +194,15 @@ func (d *fastData) Gradient(at lsgd.Slot, rows lsgd.Rows) error {
 			d.chunk64(w, part, vp, lo, hi, rows.Shuffled)
 		}
 	})
-	// Fixed-order merge of the chunk partials.
+	d.mergePartials(nchunks, v, rows)
+	return nil
+}
+
+// mergePartials adds the first nchunks chunk partials in chunk order (the
+// fixed-order merge) into Grad and the loss, and finishes the gradient at
+// v over rows.
+func (d *fastData) mergePartials(nchunks int, v []float64, rows lsgd.Rows) {
+	p := d.p
 	g := d.st.Grad
 	clear(g)
 	loss := 0.0
@@ -206,7 +214,6 @@ func (d *fastData) Gradient(at lsgd.Slot, rows lsgd.Rows) error {
 		loss += part[p]
 	}
 	d.finishGradient(v, float64(rows.Len()), loss)
-	return nil
 }
 
 // streamLayout selects the four-stream row order within a chunk (see

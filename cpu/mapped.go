@@ -215,17 +215,7 @@ func (d *mappedData) Gradient(at lsgd.Slot, rows lsgd.Rows) error {
 			d.chunkStd(wi, w, part, vp, lo, hi, rows.Shuffled)
 		}
 	})
-	g := d.st.Grad
-	clear(g)
-	loss := 0.0
-	for k := 0; k < nchunks; k++ {
-		part := d.partial[k*(p+1) : (k+1)*(p+1)]
-		for j := 0; j < p; j++ {
-			g[j] += part[j]
-		}
-		loss += part[p]
-	}
-	d.finishGradient(v, float64(rows.Len()), loss)
+	d.mergePartials(nchunks, v, rows)
 	return nil
 }
 
