@@ -180,6 +180,10 @@ type Caps struct {
 	// Kernel names the gradient kernel variant and its launch shape (a
 	// Data's Caps; "" when the backend has one kernel).
 	Kernel string
+	// Streamed (a Data's Caps): the table is larger than the memory
+	// budget and every pass streams it (from disk through the page cache
+	// on the CPU, through a ring of device buffers on the GPU).
+	Streamed bool
 	// ReadBandwidth, when non-nil, measures the read bandwidth of the
 	// device's own memory in GB/s (10⁹ bytes/s) with a read-only pass over
 	// a buffer of the given size, timed on the device.

@@ -47,11 +47,14 @@ type Result struct {
 	CoefBound      []float64 `json:"coef_bound"`
 	InterceptBound float64   `json:"intercept_bound"`
 
-	Backend   string   `json:"backend"`
-	Device    string   `json:"device"`
-	Precision string   `json:"precision"`
-	Seconds   float64  `json:"seconds"`
-	Warnings  []string `json:"warnings,omitempty"`
+	Backend   string `json:"backend"`
+	Device    string `json:"device"`
+	Precision string `json:"precision"`
+	// Streamed: the table was larger than the memory budget and every
+	// pass streamed it (Caps.Streamed).
+	Streamed bool     `json:"streamed,omitempty"`
+	Seconds  float64  `json:"seconds"`
+	Warnings []string `json:"warnings,omitempty"`
 	// Fixes maps the index of a warning in Warnings to the change of
 	// options that addresses it, for the caller to phrase.
 	Fixes       map[int]Fix `json:"-"`
@@ -119,7 +122,7 @@ func Fit(ctx context.Context, b Backend, t *Table, opt Options) (*Result, error)
 	defer data.Release()
 	f.data = data
 	f.res = &Result{Linear: Linear{Features: t.FeatureNames()}, Optimizer: string(opt.Optimizer), Backend: b.Name(),
-		Device: b.Device(), Precision: prec.String(), Intercepted: !opt.NoIntercept}
+		Device: b.Device(), Precision: prec.String(), Intercepted: !opt.NoIntercept, Streamed: data.Caps().Streamed}
 	res := f.res
 	if opt.Family == Binomial {
 		return f.fitBinomial(ctx, start) // logistic.go

@@ -374,3 +374,10 @@ func (d *mappedData) Predict(at lsgd.Slot, dst []float64) error {
 	})
 	return nil
 }
+
+// Caps says the table is streamed from its file.
+func (d *mappedData) Caps() lsgd.Caps {
+	c := d.fastData.Caps()
+	c.Streamed = true
+	return c
+}

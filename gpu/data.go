@@ -878,7 +878,7 @@ func (d *Data) Release() error {
 // rounding to float32 costs u·|x − μ|, not u·|x|.
 func (d *Data) Caps() lsgd.Caps {
 	c := d.b.Caps()
-	c.Kernel, c.TimeGradient = d.Kernel(), d.TimeGradient
+	c.Kernel, c.TimeGradient, c.Streamed = d.Kernel(), d.TimeGradient, d.stream != nil
 	return c
 }
 

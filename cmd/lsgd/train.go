@@ -15,6 +15,7 @@ import (
 
 	"github.com/lsgd/lsgd"
 	"github.com/lsgd/lsgd/backend"
+	"github.com/lsgd/lsgd/tableio"
 )
 
 type trainFlags struct {
@@ -222,6 +223,10 @@ func (a *app) train(cmd *cobra.Command, f *trainFlags) error {
 	}
 	if res != nil {
 		hintWarnings(res)
+	}
+	if res != nil && res.Streamed && t.Map == nil {
+		a.notef("note: the table (%s) is larger than the GPU memory budget: it was streamed through the device on every pass (--gpu-memory sets the budget)",
+			tableio.FormatSize(t.Bytes()))
 	}
 	if res != nil {
 		for _, w := range res.Warnings {
