@@ -40,6 +40,8 @@ fuzz:
 	go test -run '^$$' -fuzz FuzzReadNPY -fuzztime 2m ./tableio
 	go test -run '^$$' -fuzz FuzzCommand -fuzztime 2m ./cmd/lsgd
 	go test -run '^$$' -fuzz FuzzReadParquet -fuzztime 2m ./tableio
+	go test -run '^$$' -fuzz FuzzMapNPY -fuzztime 2m ./tableio
+	go test -run '^$$' -fuzz FuzzLoadWeights -fuzztime 2m ./tableio
 
 gpu-bundle:
 	bash .ci/gpu-bundle.sh

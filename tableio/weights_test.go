@@ -2,6 +2,7 @@ package tableio
 
 import (
 	"errors"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -104,4 +105,67 @@ func TestWeightShards(t *testing.T) {
 	if _, err := LoadTable(filepath.Join(dir, "p*.csv"), ReadOptions{Weights: "w"}); err == nil || !strings.Contains(err.Error(), "p2.csv:3") {
 		t.Errorf("negative weight in a shard: %v", err)
 	}
+}
+
+// FuzzLoadWeights reads arbitrary CSV with a weight column chosen by an
+// arbitrary selector (and features): an input error that names the file,
+// or a table without the weight column whose weights are finite, ≥ 0,
+// not all zero, and those of the column as read without --weights.
+func FuzzLoadWeights(f *testing.F) {
+	f.Add([]byte("a,w,y\n1,2,3\n4,0,6\n"), "w", "", "")
+	f.Add([]byte("a,w,y\n1,2,3\n4,-1,6\n"), "2", "", "")
+	f.Add([]byte("a,w,b,y\n1,2,3,4\n4,0,6,7\n"), "w", "b,a", "a")
+	f.Add([]byte("w,y\n0,1\n0,2\n"), "1", "", "")
+	f.Add([]byte("a,w,y\n1,nan,3\n"), "w", "", "y")
+	f.Fuzz(func(t *testing.T, data []byte, sel, features, target string) {
+		dir := t.TempDir()
+		p := filepath.Join(dir, "f.csv")
+		if err := os.WriteFile(p, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		opt := ReadOptions{Weights: sel, Target: target}
+		if features != "" {
+			opt.Features = strings.Split(features, ",")
+		}
+		tab, err := LoadTable(p, opt)
+		if err != nil {
+			checkRejected(t, err, p)
+			return
+		}
+		if sel == "" {
+			return
+		}
+		if len(tab.Weights) != tab.Rows || tab.WeightName == "" {
+			t.Fatalf("%d weights for %d rows, column %q", len(tab.Weights), tab.Rows, tab.WeightName)
+		}
+		pos := false
+		for _, w := range tab.Weights {
+			if !(w >= 0) || math.IsInf(w, 0) {
+				t.Fatalf("weight %v accepted", w)
+			}
+			pos = pos || w > 0
+		}
+		if !pos {
+			t.Fatal("all-zero weights accepted")
+		}
+		if tab.Target < 0 || tab.Target >= tab.Cols || tab.Cols < 2 {
+			t.Fatalf("target %d of %d columns", tab.Target, tab.Cols)
+		}
+		// The same file read with the weight column as a feature holds
+		// the same values at WeightAt.
+		plain := opt
+		plain.Weights = ""
+		if len(opt.Features) > 0 {
+			plain.Features = append(append([]string(nil), opt.Features...), sel)
+		}
+		all, err := LoadTable(p, plain)
+		if err != nil {
+			t.Fatalf("readable with --weights, not without: %v", err)
+		}
+		for i := 0; i < tab.Rows; i++ {
+			if got := all.At(i, tab.WeightAt); got != tab.Weights[i] {
+				t.Fatalf("row %d: weight %v, column %d holds %v", i, tab.Weights[i], tab.WeightAt, got)
+			}
+		}
+	})
 }
