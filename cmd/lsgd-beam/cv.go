@@ -3,21 +3,17 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"hash/fnv"
 	"io"
 	"math"
 	"math/bits"
-	"os"
-	goruntime "runtime"
 	"sort"
 	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
 
-	"github.com/apache/beam/sdks/v2/go/pkg/beam"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/register"
 	"github.com/spf13/cobra"
 
@@ -535,12 +531,12 @@ func foldMatrices(g FoldGrams, opt CVOptions, glob string) ([][]float64, []int64
 }
 
 type cvFlags struct {
+	runnerFlags
 	data, target, features, weights, foldColumn, lambdas string
-	runner, endpoint, temp                               string
 	l1Ratio, lambdaMinRatio, tol                         float64
-	folds, nLambdas, splitRows                           int
+	folds, nLambdas                                      int
 	seed                                                 uint64
-	json, verbose                                        bool
+	json                                                 bool
 }
 
 func cvCommand(stdout, stderr io.Writer) *cobra.Command {
@@ -596,11 +592,7 @@ dataflow, universal; Beam's own flags after --.`,
 	fl.Float64Var(&f.tol, "tol", 0, "relative duality gap every fit on the path stops at; 0: 1e-10")
 	fl.Uint64Var(&f.seed, "seed", 1, "seed of the fold hash")
 	fl.BoolVar(&f.json, "json", false, "print the result as one JSON object on stdout (lsgd cv's fields)")
-	fl.StringVar(&f.runner, "runner", "prism", "Beam runner: "+strings.Join(runners, ", "))
-	fl.StringVar(&f.endpoint, "endpoint", "", "job service `HOST:PORT` of a flink, spark or universal runner (Beam's --endpoint)")
-	fl.StringVar(&f.temp, "temp", "", "`DIR` (or gs:// path) where the pipeline writes its result for the launcher; default: a local temporary directory (fine for prism)")
-	fl.IntVar(&f.splitRows, "split-rows", 1<<20, "read a .npy file with more rows than this as row ranges of at most this many rows")
-	fl.BoolVar(&f.verbose, "verbose", false, "print Beam's and the runner's logs")
+	f.runnerFlags.add(fl, "the pipeline writes")
 	return cmd
 }
 
@@ -691,39 +683,4 @@ func writeCV(w io.Writer, out *CVOutput) error {
 	_, err := fmt.Fprintf(w, "\nduality gap  %.3g (relative %.2g)\nrunner       %s, %g pass over the data in 1 pipeline, %.3gs (%.3gs in the pipeline)\n",
 		res.ElasticNet.Gap, res.ElasticNet.RelGap, res.Device, res.Passes, res.Seconds, res.GramSeconds)
 	return err
-}
-
-// beamFlags checks --runner, hands the arguments after -- to Beam's flags,
-// sets the endpoint and the worker binary, and silences Beam's logs
-// unless verbose (as lsgd-beam solve does).
-func beamFlags(cmd *cobra.Command, runner, endpoint string, verbose bool, args []string, stderr io.Writer) error {
-	known := false
-	for _, r := range runners {
-		known = known || r == runner
-	}
-	if !known {
-		return &tableio.InputError{Msg: fmt.Sprintf("unknown --runner %q (want %s)", runner, strings.Join(runners, ", "))}
-	}
-	dash := cmd.ArgsLenAtDash()
-	if dash < 0 && len(args) > 0 || dash > 0 {
-		return &tableio.InputError{Msg: fmt.Sprintf("unexpected argument %q: Beam's own flags go after --", args[0])}
-	}
-	if err := flag.CommandLine.Parse(args); err != nil {
-		return &tableio.InputError{Msg: fmt.Sprintf("Beam flags after --: %v", err)}
-	}
-	if endpoint != "" {
-		if err := flag.Set("endpoint", endpoint); err != nil {
-			return err
-		}
-	}
-	if runner != "prism" && flag.Lookup("worker_binary").Value.String() == "" && goruntime.GOOS == "linux" && goruntime.GOARCH == "amd64" {
-		if exe, err := os.Executable(); err == nil {
-			if err := flag.Set("worker_binary", exe); err != nil {
-				return err
-			}
-		}
-	}
-	quiet(!verbose, stderr)
-	beam.Init()
-	return nil
 }

@@ -26,6 +26,7 @@ import (
 	_ "github.com/apache/beam/sdks/v2/go/pkg/beam/runners/spark"
 	_ "github.com/apache/beam/sdks/v2/go/pkg/beam/runners/universal"
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/lsgd/lsgd/internal/jsonout"
 	"github.com/lsgd/lsgd/tableio"
@@ -76,11 +77,28 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 }
 
 type solveFlags struct {
+	runnerFlags
 	data, target, features, weights, family string
-	runner, endpoint, temp                  string
-	noIntercept, json, verbose              bool
+	noIntercept, json                       bool
 	l2                                      float64
-	refine, splitRows, maxPasses            int
+	refine, maxPasses                       int
+}
+
+// runnerFlags are the flags of every command that runs pipelines.
+type runnerFlags struct {
+	runner, endpoint, temp string
+	splitRows              int
+	verbose                bool
+}
+
+// add registers the runner flags; what names what the pipelines write
+// to --temp.
+func (f *runnerFlags) add(fl *pflag.FlagSet, what string) {
+	fl.StringVar(&f.runner, "runner", "prism", "Beam runner: "+strings.Join(runners, ", "))
+	fl.StringVar(&f.endpoint, "endpoint", "", "job service `HOST:PORT` of a flink, spark or universal runner (Beam's --endpoint)")
+	fl.StringVar(&f.temp, "temp", "", "`DIR` (or gs:// path) where "+what+" its result for the launcher; default: a local temporary directory (fine for prism)")
+	fl.IntVar(&f.splitRows, "split-rows", 1<<20, "read a .npy file with more rows than this as row ranges of at most this many rows")
+	fl.BoolVar(&f.verbose, "verbose", false, "print Beam's and the runner's logs")
 }
 
 func solveCommand(stdout, stderr io.Writer) *cobra.Command {
@@ -149,13 +167,9 @@ of their job server), dataflow, universal. Flags after -- go to Beam itself
 	fl.StringVar(&f.family, "family", "gaussian", "`gaussian` (least squares) or binomial (logistic regression of a 0/1 target by Newton's method, one pipeline per step)")
 	fl.Float64Var(&f.l2, "l2", 0, "ridge penalty λ on the original scale, intercept not penalized: MSE + λ‖θ‖² (gaussian), mean log-loss + λ‖θ‖² (binomial)")
 	fl.BoolVar(&f.json, "json", false, "print the result as one JSON object on stdout (lsgd solve's fields)")
-	fl.StringVar(&f.runner, "runner", "prism", "Beam runner: "+strings.Join(runners, ", "))
-	fl.StringVar(&f.endpoint, "endpoint", "", "job service `HOST:PORT` of a flink, spark or universal runner (Beam's --endpoint)")
-	fl.StringVar(&f.temp, "temp", "", "`DIR` (or gs:// path) where each pipeline writes its result for the launcher; default: a local temporary directory (fine for prism)")
+	f.runnerFlags.add(fl, "each pipeline writes")
 	fl.IntVar(&f.refine, "refine", 2, "gaussian: refinement passes, one pipeline each (≥ 1; the last also gives the MSE and the inference's RSS)")
 	fl.IntVar(&f.maxPasses, "max-passes", 50, "binomial: the most Newton passes (pipelines) before giving up")
-	fl.IntVar(&f.splitRows, "split-rows", 1<<20, "read a .npy file with more rows than this as row ranges of at most this many rows")
-	fl.BoolVar(&f.verbose, "verbose", false, "print Beam's and the runner's logs")
 	return cmd
 }
 
@@ -172,38 +186,9 @@ func solve(cmd *cobra.Command, f *solveFlags, args []string, stdout, stderr io.W
 	if f.refine < 1 {
 		return &tableio.InputError{Msg: fmt.Sprintf("--refine must be ≥ 1, got %d", f.refine)}
 	}
-	known := false
-	for _, r := range runners {
-		known = known || r == f.runner
+	if err := beamFlags(cmd, f.runner, f.endpoint, f.verbose, args, stderr); err != nil {
+		return err
 	}
-	if !known {
-		return &tableio.InputError{Msg: fmt.Sprintf("unknown --runner %q (want %s)", f.runner, strings.Join(runners, ", "))}
-	}
-	dash := cmd.ArgsLenAtDash()
-	if dash < 0 && len(args) > 0 || dash > 0 {
-		return &tableio.InputError{Msg: fmt.Sprintf("unexpected argument %q: Beam's own flags go after --", args[0])}
-	}
-	if err := flag.CommandLine.Parse(args); err != nil {
-		return &tableio.InputError{Msg: fmt.Sprintf("Beam flags after --: %v", err)}
-	}
-	if f.endpoint != "" {
-		if err := flag.Set("endpoint", f.endpoint); err != nil {
-			return err
-		}
-	}
-	// Remote workers run this same binary (beam.Init in main turns it into
-	// the SDK harness). Beam's default is to cross-compile the program's
-	// source for linux/amd64, which an installed binary does not have; when
-	// this binary is already linux/amd64 it is the worker.
-	if f.runner != "prism" && flag.Lookup("worker_binary").Value.String() == "" && goruntime.GOOS == "linux" && goruntime.GOARCH == "amd64" {
-		if exe, err := os.Executable(); err == nil {
-			if err := flag.Set("worker_binary", exe); err != nil {
-				return err
-			}
-		}
-	}
-	quiet(!f.verbose, stderr)
-	beam.Init()
 	opt := Options{Spec: Spec{Target: f.target, Weights: f.weights, NoIntercept: f.noIntercept}, L2: f.l2, Refine: f.refine,
 		SplitRows: f.splitRows, Temp: f.temp, MaxPasses: f.maxPasses}
 	if f.features != "" {
@@ -295,3 +280,38 @@ func quiet(on bool, stderr io.Writer) {
 type discard struct{}
 
 func (discard) Log(context.Context, beamlog.Severity, int, string) {}
+
+// beamFlags checks --runner, hands the arguments after -- to Beam's flags,
+// sets the endpoint and the worker binary, and silences Beam's logs
+// unless verbose (as lsgd-beam solve does).
+func beamFlags(cmd *cobra.Command, runner, endpoint string, verbose bool, args []string, stderr io.Writer) error {
+	known := false
+	for _, r := range runners {
+		known = known || r == runner
+	}
+	if !known {
+		return &tableio.InputError{Msg: fmt.Sprintf("unknown --runner %q (want %s)", runner, strings.Join(runners, ", "))}
+	}
+	dash := cmd.ArgsLenAtDash()
+	if dash < 0 && len(args) > 0 || dash > 0 {
+		return &tableio.InputError{Msg: fmt.Sprintf("unexpected argument %q: Beam's own flags go after --", args[0])}
+	}
+	if err := flag.CommandLine.Parse(args); err != nil {
+		return &tableio.InputError{Msg: fmt.Sprintf("Beam flags after --: %v", err)}
+	}
+	if endpoint != "" {
+		if err := flag.Set("endpoint", endpoint); err != nil {
+			return err
+		}
+	}
+	if runner != "prism" && flag.Lookup("worker_binary").Value.String() == "" && goruntime.GOOS == "linux" && goruntime.GOARCH == "amd64" {
+		if exe, err := os.Executable(); err == nil {
+			if err := flag.Set("worker_binary", exe); err != nil {
+				return err
+			}
+		}
+	}
+	quiet(!verbose, stderr)
+	beam.Init()
+	return nil
+}
