@@ -314,12 +314,7 @@ func gramName(names []string, a int) string {
 // the others copied. Either may be empty. Neither is modified.
 func MergeFoldGrams(a, b FoldGrams) FoldGrams {
 	if a.Err != "" || b.Err != "" {
-		switch {
-		case a.Err == "":
-			return b
-		case b.Err == "":
-			return a
-		case b.Source < a.Source || (b.Source == a.Source && b.Err < a.Err):
+		if errWins(b.Err, b.Source, a.Err, a.Source) {
 			return b
 		}
 		return a

@@ -52,7 +52,7 @@ type Newton struct {
 // MergeNewton adds two Newton.
 func MergeNewton(a, b Newton) Newton {
 	if a.Err != "" || b.Err != "" {
-		if a.Err == "" || (b.Err != "" && b.Source < a.Source) {
+		if errWins(b.Err, b.Source, a.Err, a.Source) {
 			return b
 		}
 		return a

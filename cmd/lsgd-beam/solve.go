@@ -272,7 +272,7 @@ func twoSum(a, b float64) (s, e float64) {
 // MergeResid adds two Resid.
 func MergeResid(a, b Resid) Resid {
 	if a.Err != "" || b.Err != "" {
-		if a.Err == "" || (b.Err != "" && b.Source < a.Source) {
+		if errWins(b.Err, b.Source, a.Err, a.Source) {
 			return b
 		}
 		return a

@@ -169,12 +169,7 @@ func qrR(a []float64, n, p int) []float64 {
 // may be empty (N = 0) or weigh nothing (W = 0).
 func Merge(a, b Stats) Stats {
 	if a.Err != "" || b.Err != "" {
-		switch {
-		case a.Err == "":
-			return b
-		case b.Err == "":
-			return a
-		case b.Source < a.Source || (b.Source == a.Source && b.Err < a.Err):
+		if errWins(b.Err, b.Source, a.Err, a.Source) {
 			return b
 		}
 		return a
@@ -239,4 +234,18 @@ func listNames(names []string) string {
 		return fmt.Sprintf("%s, … %s (%d columns)", strings.Join(names[:8], ", "), strings.Join(names[len(names)-2:], ", "), len(names))
 	}
 	return fmt.Sprintf("%s (%d columns)", strings.Join(names, ", "), len(names))
+}
+
+// errWins reports whether error e (from source src) is the one a merge
+// keeps over error other (from otherSrc): any error over none, then the
+// first source in name order, then the first message, so that a bad
+// shard is reported the same way whatever order the bundles merge in.
+func errWins(e, src, other, otherSrc string) bool {
+	switch {
+	case e == "":
+		return false
+	case other == "":
+		return true
+	}
+	return src < otherSrc || (src == otherSrc && e < other)
 }
