@@ -25,7 +25,7 @@ func ioSelect(src string, names []string, target int, opt ReadOptions) (cols []i
 	}
 	seen := make(map[int]bool, len(opt.Features)+1)
 	for _, f := range opt.Features {
-		j, err := ioFindColumn(src, names, f)
+		j, err := ioFindColumn(src, names, f, "feature", "a feature")
 		if err != nil {
 			return nil, 0, err
 		}
@@ -45,8 +45,9 @@ func ioSelect(src string, names []string, target int, opt ReadOptions) (cols []i
 }
 
 // ioFindColumn returns the index of the column that sel names: a name
-// (taking precedence), or a 1-based index.
-func ioFindColumn(src string, names []string, sel string) (int, error) {
+// (taking precedence), or a 1-based index. Errors call it a kind column
+// ("feature", "weight") wanted for role ("a feature", "the weights").
+func ioFindColumn(src string, names []string, sel, kind, role string) (int, error) {
 	for j, name := range names {
 		if name == sel {
 			return j, nil
@@ -55,11 +56,11 @@ func ioFindColumn(src string, names []string, sel string) (int, error) {
 	n := len(names)
 	if k, err := strconv.Atoi(strings.TrimSpace(sel)); err == nil {
 		if k < 1 || k > n {
-			return 0, inputErrorf("%s: feature column %d is out of range: the table has %d columns (1 to %d)", src, k, n, n)
+			return 0, inputErrorf("%s: %s column %d is out of range: the table has %d columns (1 to %d)", src, kind, k, n, n)
 		}
 		return k - 1, nil
 	}
-	return 0, inputErrorf("%s: no column named %q for a feature (columns: %s)", src, sel, ioListNames(names))
+	return 0, inputErrorf("%s: no column named %q for %s (columns: %s)", src, sel, role, ioListNames(names))
 }
 
 // ioAll reports whether cols keeps every one of n columns in order.

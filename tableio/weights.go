@@ -3,7 +3,6 @@ package tableio
 import (
 	"fmt"
 	"math"
-	"strings"
 )
 
 // CheckWeights returns an input error naming the first row whose weight is
@@ -81,8 +80,8 @@ func loadWeighted(path string, opt ReadOptions) (*Table, error) {
 	}
 	w := len(opt.Features) // the weight column: appended after the listed features
 	if len(opt.Features) == 0 {
-		if w, err = ioFindColumn(t.Label(), t.Names, sel); err != nil {
-			return nil, inputErrorf("%s", strings.Replace(err.Error(), "for a feature", "for the weights", 1))
+		if w, err = ioFindColumn(t.Label(), t.Names, sel, "weight", "the weights"); err != nil {
+			return nil, err
 		}
 		if w == t.Target {
 			return nil, inputErrorf("%s: the weight column %s is also the target", t.Label(), ioColumn(t.Names, w))
